@@ -1,0 +1,37 @@
+# Everything needs only python3 (>= 3.10) and make; the virtual environment lives in .venv.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup test lint reproduce spec claims figure benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## The whole test suite: scenarios, properties, doctests, docs.
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## The main job: the article's experiment end to end (table + loss curve in out/).
+reproduce: setup
+	$(BIN)/linreg reproduce --out out
+
+## The spec read as prose, claim by claim.
+spec: setup
+	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v -p no:doctest
+
+benchmark: setup
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -p no:doctest
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks cucumber.json

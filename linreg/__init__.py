@@ -1,0 +1,49 @@
+"""Linear regression from scratch, as a popular tutorial builds it, audited.
+
+Glossary (the article's symbols)
+--------------------------------
+X       design matrix, shape (n_samples, n_features); n is n_samples, d is n_features
+y       targets, a column of shape (n_samples, 1)
+w       weights, shape (n_features, 1)
+b       bias (intercept), a scalar
+y_hat   predictions X @ w + b, shape (n_samples, 1)
+loss    sum((y_hat - y) ** 2) / (2 n): the mean squared error with a factor 1/2
+dw, db  gradients of the loss in w and b
+alpha   the learning rate; stable below 2 / lambda_max((1/n) [X 1]^T [X 1])
+
+The article's functions keep its names and signatures: :func:`initialize_params`,
+:func:`linear_loss`, :func:`linear_train`, :func:`predict`, :func:`r2_score`.
+Oracles the spec holds them against: :func:`least_squares` (``numpy.linalg.lstsq``),
+:func:`gradcheck` (central differences) and scikit-learn.
+"""
+
+from linreg.analysis import gradient_descent_closed_form, hessian, least_squares, stable_learning_rate
+from linreg.core import (
+    TrainingDiverged,
+    initialize_params,
+    linear_loss,
+    linear_train,
+    mean_squared_error,
+    predict,
+    r2_score,
+)
+from linreg.gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_gradient
+
+__all__ = [
+    "GradcheckError",
+    "GradcheckResult",
+    "TrainingDiverged",
+    "gradcheck",
+    "gradient_descent_closed_form",
+    "hessian",
+    "initialize_params",
+    "least_squares",
+    "linear_loss",
+    "linear_train",
+    "mean_squared_error",
+    "numerical_gradient",
+    "predict",
+    "r2_score",
+    "stable_learning_rate",
+]
+__version__ = "0.1.0"

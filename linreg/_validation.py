@@ -1,0 +1,87 @@
+"""Input checks shared by every public entry point.
+
+Each check converts its argument to a float64 array without touching the
+caller's object and raises ``TypeError`` (wrong kind of thing) or
+``ValueError`` (right kind, wrong shape or value) naming the argument.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+
+# Booleans, integers and floats are numbers; complex, strings, objects are not.
+_REAL_KINDS = "biuf"
+
+
+def as_real_array(value: object, name: str) -> np.ndarray:
+    """Return ``value`` as a finite float64 array, refusing non-numeric input."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    array = np.asarray(value)
+    if array.dtype.kind not in _REAL_KINDS:
+        raise TypeError(f"{name} must hold real numbers, got an array of dtype {array.dtype}")
+    array = array.astype(np.float64, copy=False)
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one value")
+    if not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); every value must be finite")
+    return array
+
+
+def as_matrix(X: object, name: str = "X") -> np.ndarray:
+    """Check a design matrix of shape (n_samples, n_features)."""
+    X = as_real_array(X, name)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D of shape (n_samples, n_features), got shape {X.shape}")
+    return X
+
+
+def as_column(y: object, n_rows: int, name: str = "y", rows_of: str = "X") -> np.ndarray:
+    """Check a target of shape (n_rows, 1); a 1-D array of length n_rows is taken as that column.
+
+    Any other shape is refused, so ``y_hat - y`` can never broadcast to (n, n).
+    """
+    y = as_real_array(y, name)
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if y.ndim != 2 or y.shape[1] != 1:
+        raise ValueError(f"{name} must be a column of shape (n_samples, 1) or 1-D, got shape {y.shape}")
+    if y.shape[0] != n_rows:
+        raise ValueError(f"{name} has {y.shape[0]} rows but {rows_of} has {n_rows}; they must match")
+    return y
+
+
+def as_weights(w: object, n_features: int, name: str = "w") -> np.ndarray:
+    """Check weights of shape (n_features, 1); 1-D of length n_features is taken as that column."""
+    return as_column(w, n_features, name=name, rows_of="X's column count")
+
+
+def as_bias(b: object, name: str = "b") -> float:
+    """Check a finite real scalar (a Python number or a size-1 array)."""
+    array = as_real_array(b, name)
+    if array.size != 1:
+        raise ValueError(f"{name} must be a scalar, got shape {array.shape}")
+    return float(array.reshape(()))
+
+
+def as_learning_rate(learning_rate: object, name: str = "learning_rate") -> float:
+    """Check a positive finite real number."""
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real):
+        raise TypeError(f"{name} must be a real number, got {type(learning_rate).__name__}")
+    value = float(learning_rate)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {learning_rate!r}")
+    return value
+
+
+def as_count(count: object, name: str) -> int:
+    """Check a positive integer (``True`` is not a count)."""
+    if isinstance(count, bool) or not isinstance(count, Integral):
+        raise TypeError(f"{name} must be a positive integer, got {type(count).__name__}")
+    if count < 1:
+        raise ValueError(f"{name} must be a positive integer, got {count!r}")
+    return int(count)

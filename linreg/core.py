@@ -1,0 +1,285 @@
+"""The article's model, loss, gradients, training loop and metrics (sections 1, 2 and 4).
+
+Every function keeps the article's name, argument order and return structure, so
+its snippets run unchanged against ``linreg``. What we add: inputs are checked
+(see :mod:`linreg._validation`), the caller's arrays are never written to, and
+the progress print is opt-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from linreg._validation import (
+    as_bias,
+    as_column,
+    as_count,
+    as_learning_rate,
+    as_matrix,
+    as_weights,
+)
+from linreg.analysis import stable_learning_rate
+
+Callback = Callable[[int, float, np.ndarray, float], None]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss stopped being finite during training (the learning rate is too large)."""
+
+
+def initialize_params(dims: int) -> tuple[np.ndarray, float]:
+    """Starting point of gradient descent: all zeros (article, section 2, step 1).
+
+    Parameters
+    ----------
+    dims : int
+        Number of features.
+
+    Returns
+    -------
+    w : ndarray of shape (dims, 1)
+        Zeros.
+    b : float
+        ``0.0``.
+
+    Examples
+    --------
+    >>> w, b = initialize_params(3)
+    >>> w.shape, float(abs(w).sum()), b
+    ((3, 1), 0.0, 0.0)
+    """
+    dims = as_count(dims, "dims")
+    return np.zeros((dims, 1)), 0.0
+
+
+def _loss_and_gradients(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
+) -> tuple[np.ndarray, float, np.ndarray, float]:
+    # Unchecked kernel shared by linear_loss and the training loop.
+    n = X.shape[0]
+    y_hat = X @ w + b
+    residual = y_hat - y
+    loss = float(np.sum(residual**2)) / (2 * n)
+    dw = X.T @ residual / n
+    db = float(residual.sum()) / n
+    return y_hat, loss, dw, db
+
+
+def linear_loss(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
+) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """Prediction, loss and gradients of the linear model (article, section 2, step 2).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, 1)
+        A 1-D array of length n_samples is taken as that column.
+    w : ndarray of shape (n_features, 1)
+        A 1-D array of length n_features is taken as that column.
+    b : float
+
+    Returns
+    -------
+    y_hat : ndarray of shape (n_samples, 1)
+        ``X @ w + b``.
+    loss : float
+        ``sum((y_hat - y) ** 2) / (2 * n_samples)``.
+    dw : ndarray of shape (n_features, 1)
+        ``X.T @ (y_hat - y) / n_samples``, the gradient of ``loss`` in ``w``.
+    db : float
+        ``sum(y_hat - y) / n_samples``, the gradient of ``loss`` in ``b``.
+
+    Examples
+    --------
+    One sample, one feature: y_hat = 2 * 3 + 1 = 7, residual 7 - 5 = 2.
+
+    >>> y_hat, loss, dw, db = linear_loss([[2.0]], [[5.0]], [[3.0]], 1.0)
+    >>> float(y_hat[0, 0]), loss, float(dw[0, 0]), db
+    (7.0, 2.0, 4.0, 2.0)
+    """
+    X = as_matrix(X)
+    y = as_column(y, X.shape[0])
+    w = as_weights(w, X.shape[1])
+    return _loss_and_gradients(X, y, w, as_bias(b))
+
+
+def linear_train(
+    X: np.ndarray,
+    y: np.ndarray,
+    learning_rate: float = 0.01,
+    epochs: int = 10000,
+    *,
+    verbose: bool = False,
+    callback: Callback | None = None,
+) -> tuple[list[float], dict[str, np.ndarray | float], dict[str, np.ndarray | float]]:
+    """Gradient descent from zero (article, section 2, step 3).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, 1)
+        A 1-D array of length n_samples is taken as that column.
+    learning_rate : float, default 0.01
+        Step size alpha; must be positive. Below :func:`linreg.stable_learning_rate`
+        of ``X`` the loss never rises.
+    epochs : int, default 10000
+        Number of full-batch updates.
+    verbose : bool, default False
+        Print ``epoch <i> loss <loss>`` every 10,000 epochs, as the article's loop does.
+    callback : callable, optional
+        Called every epoch as ``callback(epoch, loss, w, b)`` with the 1-based epoch,
+        and the read-only parameters at which ``loss`` was measured (before that
+        epoch's update). Copy ``w`` to keep it.
+
+    Returns
+    -------
+    loss_his : list of float, length epochs
+        ``loss_his[i]`` is the loss at the start of epoch ``i + 1``, so
+        ``loss_his[0]`` is the loss of the all-zero model.
+    params : dict
+        ``{'w': ndarray of shape (n_features, 1), 'b': float}`` after the last update.
+    grads : dict
+        ``{'dw': ndarray of shape (n_features, 1), 'db': float}``, the gradients
+        of the last epoch (measured before its update).
+
+    Raises
+    ------
+    TrainingDiverged
+        If the loss becomes infinite or NaN; the message gives the stable bound.
+
+    Examples
+    --------
+    >>> loss_his, params, grads = linear_train([[0.0], [1.0]], [[1.0], [3.0]], 0.5, 2000)
+    >>> len(loss_his), round(float(params['w'][0, 0]), 6), round(params['b'], 6)
+    (2000, 2.0, 1.0)
+    """
+    X = as_matrix(X)
+    y = as_column(y, X.shape[0])
+    learning_rate = as_learning_rate(learning_rate)
+    epochs = as_count(epochs, "epochs")
+    w, b = initialize_params(X.shape[1])
+    loss_his: list[float] = []
+    # Overflow is detected below through the loss, with a message that says why.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(1, epochs + 1):
+            _, loss, dw, db = _loss_and_gradients(X, y, w, b)
+            if not np.isfinite(loss):
+                raise TrainingDiverged(_divergence_message(X, learning_rate, epoch, loss))
+            if callback is not None:
+                view = w.view()
+                view.flags.writeable = False
+                callback(epoch, loss, view, b)
+            w = w - learning_rate * dw
+            b = b - learning_rate * db
+            loss_his.append(loss)
+            if verbose and epoch % 10000 == 0:
+                print(f"epoch {epoch} loss {loss:f}")
+    return loss_his, {"w": w, "b": b}, {"dw": dw, "db": db}
+
+
+def _divergence_message(X: np.ndarray, learning_rate: float, epoch: int, loss: float) -> str:
+    bound = stable_learning_rate(X)
+    return (
+        f"training diverged: the loss is {loss} at epoch {epoch}. "
+        f"learning_rate={learning_rate:g} is above the stable bound 2/lambda_max = {bound:.6g} "
+        f"for this X; use a learning rate below it"
+        if learning_rate >= bound
+        else f"training diverged: the loss is {loss} at epoch {epoch} although "
+        f"learning_rate={learning_rate:g} is below the stable bound {bound:.6g}; "
+        f"the data's scale overflows float64"
+    )
+
+
+def predict(X: np.ndarray, params: dict) -> np.ndarray:
+    """Predictions of a trained model (article, section 4).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    params : dict
+        ``{'w': ndarray of shape (n_features, 1), 'b': float}``, as returned by
+        :func:`linear_train`.
+
+    Returns
+    -------
+    y_pred : ndarray of shape (n_samples, 1)
+
+    Examples
+    --------
+    >>> predict([[1.0], [2.0]], {'w': [[2.0]], 'b': 1.0}).ravel().tolist()
+    [3.0, 5.0]
+    """
+    if not isinstance(params, dict) or not {"w", "b"} <= params.keys():
+        raise TypeError("params must be a dict with keys 'w' and 'b'")
+    X = as_matrix(X)
+    w = as_weights(params["w"], X.shape[1], name="params['w']")
+    return X @ w + as_bias(params["b"], name="params['b']")
+
+
+def _paired(y_true: object, y_pred: object) -> tuple[np.ndarray, np.ndarray]:
+    y_true = as_column(y_true, _rows(y_true), name="y_true")
+    y_pred = as_column(y_pred, y_true.shape[0], name="y_pred", rows_of="y_true")
+    return y_true, y_pred
+
+
+def _rows(y: object) -> int:
+    shape = np.shape(y)
+    return shape[0] if shape else 1
+
+
+def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
+    """Coefficient of determination (article, section 4).
+
+    Parameters
+    ----------
+    y_test : ndarray of shape (n_samples, 1) or (n_samples,)
+        True targets; must not be all equal (R^2 is undefined then).
+    y_pred : ndarray of shape (n_samples, 1) or (n_samples,)
+        Predictions. A flat and a column array are paired row by row, never
+        broadcast against each other.
+
+    Returns
+    -------
+    float
+        ``1 - sum((y_test - y_pred)**2) / sum((y_test - mean(y_test))**2)``: 1 for a
+        perfect fit, 0 for predicting the mean, negative for anything worse.
+
+    Examples
+    --------
+    >>> r2_score([1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]])
+    1.0
+    >>> r2_score([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])
+    0.0
+    """
+    y_true, y_pred = _paired(y_test, y_pred)
+    ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
+    if ss_tot == 0.0:
+        raise ValueError("y_test is constant, so R^2 is undefined (its total sum of squares is 0)")
+    ss_res = float(np.sum((y_true - y_pred) ** 2))
+    return 1.0 - ss_res / ss_tot
+
+
+def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean of squared errors, without the loss's 1/2 (article, sections 4 and 5).
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n_samples, 1) or (n_samples,)
+    y_pred : ndarray of shape (n_samples, 1) or (n_samples,)
+
+    Returns
+    -------
+    float
+        ``mean((y_true - y_pred) ** 2)``, which is twice :func:`linear_loss`'s loss
+        at the same predictions.
+
+    Examples
+    --------
+    >>> mean_squared_error([1.0, 2.0], [2.0, 4.0])
+    2.5
+    """
+    y_true, y_pred = _paired(y_true, y_pred)
+    return float(np.mean((y_true - y_pred) ** 2))

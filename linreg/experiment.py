@@ -1,0 +1,186 @@
+"""The article's experiment on scikit-learn's diabetes data (sections 3 to 5).
+
+Needs the ``reproduce`` extra (scikit-learn); the core of :mod:`linreg` does not.
+The data set ships inside scikit-learn, so nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from linreg.analysis import least_squares
+from linreg.core import Callback, linear_loss, linear_train, mean_squared_error, predict, r2_score
+
+#: The article's settings (section 3).
+SEED = 42
+TRAIN_FRACTION = 0.8
+LEARNING_RATE = 0.01
+EPOCHS = 200_000
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train and test arrays; targets are columns.
+
+    Attributes
+    ----------
+    X_train : ndarray of shape (n_train, 10)
+    y_train : ndarray of shape (n_train, 1)
+    X_test : ndarray of shape (n_test, 10)
+    y_test : ndarray of shape (n_test, 1)
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load_diabetes_split(random_state: int = SEED, train_fraction: float = TRAIN_FRACTION) -> Split:
+    """The article's split: shuffle the 442 samples, first 80 % train, rest test.
+
+    Parameters
+    ----------
+    random_state : int, default 42
+        Seed of ``sklearn.utils.shuffle``.
+    train_fraction : float, default 0.8
+        The training set is the first ``int(442 * train_fraction)`` shuffled rows.
+
+    Returns
+    -------
+    Split
+        With the defaults: 353 training and 89 test rows of 10 features.
+    """
+    from sklearn.datasets import load_diabetes
+    from sklearn.utils import shuffle
+
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be strictly between 0 and 1, got {train_fraction!r}")
+    data = load_diabetes()
+    X, y = shuffle(data.data, data.target, random_state=random_state)
+    offset = int(X.shape[0] * train_fraction)
+    return Split(X[:offset], y[:offset].reshape(-1, 1), X[offset:], y[offset:].reshape(-1, 1))
+
+
+def _train_loss(split: Split, params: dict) -> float:
+    return linear_loss(split.X_train, split.y_train, params["w"], params["b"])[1]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted model's parameters and how it scores on the split.
+
+    Attributes
+    ----------
+    params : dict
+        ``{'w': ndarray of shape (10, 1), 'b': float}``.
+    train_loss : float
+        The article's loss (with its 1/2) on the training rows.
+    test_r2, test_mse : float
+        R^2 and mean squared error on the test rows.
+    """
+
+    params: dict
+    train_loss: float
+    test_r2: float
+    test_mse: float
+
+    @classmethod
+    def of(cls, split: Split, params: dict) -> Fit:
+        """Score ``params`` on ``split``."""
+        y_pred = predict(split.X_test, params)
+        return cls(
+            params=params,
+            train_loss=_train_loss(split, params),
+            test_r2=r2_score(split.y_test, y_pred),
+            test_mse=mean_squared_error(split.y_test, y_pred),
+        )
+
+
+@dataclass(frozen=True)
+class ArticleRun:
+    """Everything the article reports, measured.
+
+    Attributes
+    ----------
+    split : Split
+    learning_rate : float
+    epochs : int
+    loss_history : ndarray of shape (epochs,)
+        ``loss_history[k - 1]`` is the loss at the start of epoch ``k``.
+    gradient_descent : Fit
+        The parameters ``linear_train`` returns.
+    final_grads : dict
+        ``{'dw', 'db'}`` of the last epoch.
+    optimum : Fit
+        The exact least-squares solution (:func:`linreg.least_squares`).
+    sklearn : Fit or None
+        scikit-learn's ``LinearRegression`` on the same split.
+    """
+
+    split: Split
+    learning_rate: float
+    epochs: int
+    loss_history: np.ndarray
+    gradient_descent: Fit
+    final_grads: dict
+    optimum: Fit
+    sklearn: Fit | None = field(default=None)
+
+    def loss_at(self, epoch: int) -> float:
+        """The loss recorded at 1-based ``epoch``, as the article's print shows it."""
+        if not 1 <= epoch <= self.epochs:
+            raise ValueError(f"epoch must be between 1 and {self.epochs}, got {epoch}")
+        return float(self.loss_history[epoch - 1])
+
+
+def fit_sklearn(split: Split) -> Fit:
+    """Fit scikit-learn's ``LinearRegression`` as section 5 does, and score it."""
+    from sklearn.linear_model import LinearRegression
+
+    model = LinearRegression().fit(split.X_train, split.y_train)
+    params = {"w": model.coef_.reshape(-1, 1), "b": float(model.intercept_[0])}
+    return Fit.of(split, params)
+
+
+def run_article(
+    split: Split | None = None,
+    learning_rate: float = LEARNING_RATE,
+    epochs: int = EPOCHS,
+    *,
+    callback: Callback | None = None,
+    with_sklearn: bool = True,
+) -> ArticleRun:
+    """Train as section 3 does and measure what sections 3 to 5 report.
+
+    Parameters
+    ----------
+    split : Split, optional
+        Defaults to :func:`load_diabetes_split`.
+    learning_rate : float, default 0.01
+    epochs : int, default 200000
+    callback : callable, optional
+        Passed to :func:`linreg.linear_train` (progress bars use it).
+    with_sklearn : bool, default True
+        Also fit scikit-learn's ``LinearRegression``.
+
+    Returns
+    -------
+    ArticleRun
+    """
+    split = load_diabetes_split() if split is None else split
+    loss_his, params, grads = linear_train(
+        split.X_train, split.y_train, learning_rate, epochs, callback=callback
+    )
+    return ArticleRun(
+        split=split,
+        learning_rate=learning_rate,
+        epochs=epochs,
+        loss_history=np.asarray(loss_his),
+        gradient_descent=Fit.of(split, params),
+        final_grads=grads,
+        optimum=Fit.of(split, least_squares(split.X_train, split.y_train)),
+        sklearn=fit_sklearn(split) if with_sklearn else None,
+    )
