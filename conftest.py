@@ -1,0 +1,39 @@
+"""Fixtures and Hypothesis profiles shared by the whole suite: tests/ and docs/.
+
+They live at the top so that the executed docs reuse the one 200,000-epoch run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from linreg.experiment import ArticleRun, Split, load_diabetes_split, run_article
+
+# "ci": deterministic (derandomised, no example database) so a red CI run is
+# reproducible; "dev": fewer examples for a quick loop. CI sets CI=true.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=100,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def diabetes_split() -> Split:
+    """The article's 80/20 split of the diabetes data (section 3)."""
+    return load_diabetes_split()
+
+
+@pytest.fixture(scope="session")
+def article_run(diabetes_split: Split) -> ArticleRun:
+    """The article's 200,000-epoch run at learning rate 0.01, computed once per session."""
+    return run_article(diabetes_split)
