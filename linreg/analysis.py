@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linreg._validation import as_column, as_count, as_learning_rate, as_matrix
+from linreg._validation import as_bias, as_column, as_count, as_learning_rate, as_matrix, as_weights
 
 
 def _augmented(X: np.ndarray) -> np.ndarray:
@@ -107,12 +107,17 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray | float]
 
 
 def gradient_descent_closed_form(
-    X: np.ndarray, y: np.ndarray, learning_rate: float, epochs: int
+    X: np.ndarray,
+    y: np.ndarray,
+    learning_rate: float,
+    epochs: int,
+    *,
+    start: dict | None = None,
 ) -> dict[str, np.ndarray | float]:
     """Parameters after ``epochs`` updates of :func:`linreg.linear_train`, in closed form.
 
     Uses theta_k = theta* + V diag((1 - alpha lambda)^k) V^T (theta_0 - theta*)
-    with theta_0 = 0 and H = V diag(lambda) V^T. It costs one eigendecomposition
+    with theta_0 = 0 (or ``start``) and H = V diag(lambda) V^T. It costs one eigendecomposition
     whatever ``epochs`` is, so it can answer "where would training be after ten
     million epochs?" in microseconds. It agrees with the loop up to rounding.
 
@@ -123,6 +128,9 @@ def gradient_descent_closed_form(
     learning_rate : float
     epochs : int
         Number of updates (``linear_train``'s ``epochs``).
+    start : dict, optional
+        ``{'w': ndarray of shape (n_features, 1), 'b': float}`` to start from instead
+        of the article's zeros (to study initialisation, article's conclusion).
 
     Returns
     -------
@@ -135,8 +143,14 @@ def gradient_descent_closed_form(
     k = as_count(epochs, "epochs")
     optimum = least_squares(X, y)
     theta_star = np.vstack([optimum["w"], [[optimum["b"]]]])
+    theta_0 = np.zeros_like(theta_star)
+    if start is not None:
+        if not isinstance(start, dict) or not {"w", "b"} <= start.keys():
+            raise TypeError("start must be a dict with keys 'w' and 'b'")
+        w0 = as_weights(start["w"], X.shape[1], name="start['w']")
+        theta_0 = np.vstack([w0, [[as_bias(start["b"], name="start['b']")]]])
     eigenvalues, V = np.linalg.eigh(hessian(X))
-    # theta_0 - theta* = -theta*; each eigen-component is scaled by (1 - alpha*lambda)^k.
+    # Each eigen-component of theta_0 - theta* is scaled by (1 - alpha*lambda)^k.
     decay = (1.0 - alpha * eigenvalues) ** k
-    theta = theta_star - V @ (decay[:, None] * (V.T @ theta_star))
+    theta = theta_star + V @ (decay[:, None] * (V.T @ (theta_0 - theta_star)))
     return {"w": theta[:-1], "b": float(theta[-1, 0])}
