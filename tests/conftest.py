@@ -3,3 +3,38 @@
 Session fixtures (the diabetes split, the 200,000-epoch run) and the Hypothesis
 profiles live in the top-level conftest.py so the executed docs share them.
 """
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from pytest_bdd import given, parsers, when
+from strategies import Problem, noisy_linear
+
+import linreg
+
+# ---------------------------------------------------------------- shared steps (sections 1 and 2)
+# Module-local steps of the same wording override these.
+
+
+class Evaluation(NamedTuple):
+    """What ``linreg.linear_loss`` returns, by name."""
+
+    y_hat: np.ndarray
+    loss: float
+    dw: np.ndarray
+    db: float
+
+
+@given(
+    parsers.parse("a noisy linear data set of {n:d} samples and {d:d} features"),
+    target_fixture="data",
+)
+def _noisy_linear_data(n: int, d: int) -> Problem:
+    return noisy_linear(n, d)
+
+
+@when("the model is evaluated at some weights and bias", target_fixture="evaluated")
+def _evaluated(data: Problem) -> Evaluation:
+    return Evaluation(*linreg.linear_loss(data.X, data.y, data.w, data.b))

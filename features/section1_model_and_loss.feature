@@ -1,0 +1,83 @@
+@section-1
+Feature: The model and its loss (article, section 1)
+  Section 1 defines the model as the feature matrix times a weight column plus a
+  scalar bias, and scores it by the squared residuals, summed and divided by twice
+  the number of samples. It says the factor one half is there to tidy up the
+  derivative and changes nothing. We check the shapes, the formula and sign of the
+  loss, and what the one half does and does not change.
+
+  @claim-1.1 @holds
+  Rule: The prediction is X w + b, one value per sample
+    Article: "y_hat = X · w + b", with X of shape n × d, w of shape d × 1, b a scalar
+
+    Scenario Outline: Predicting <n> samples of <d> features
+      Given a noisy linear data set of <n> samples and <d> features
+      When the model is evaluated at some weights and bias
+      Then the prediction is a column of <n> values
+      And each value is its sample's features weighted by w, plus b, to twelve digits
+
+      Examples:
+        | n  | d  |
+        | 1  | 1  |
+        | 3  | 7  |
+        | 5  | 3  |
+        | 50 | 10 |
+
+  @claim-1.2 @holds
+  Rule: The loss is the sum of squared residuals divided by 2n
+    Article: "L(w, b) = 1/(2n) Σ (y_hat_i − y_i)²"
+
+    Scenario: Residuals of 1, -2 and 2 cost 1.5
+      Given three predictions that miss their targets by 1, -2 and 2
+      When the model is evaluated at some weights and bias
+      Then the loss is exactly 1.5
+
+    Scenario: The loss is half the mean squared error
+      Given a noisy linear data set of 40 samples and 3 features
+      When the model is evaluated at some weights and bias
+      Then the loss is half the mean squared error of the prediction, to fourteen digits
+
+    Scenario: A perfect fit costs nothing
+      Given targets that a model of 20 samples and 4 features predicts exactly
+      When the model is evaluated at some weights and bias
+      Then the loss is exactly zero
+
+    Scenario: The loss is never negative and vanishes only at a perfect fit
+      Given any data set, weights and bias with values between -10 and 10
+      Then the loss is at least zero
+      And it is zero exactly when every residual is zero
+
+  @claim-1.3 @holds
+  Rule: Thanks to the one half, the gradient carries no factor 2
+    Article: "it simplifies the derivative calculations"
+
+    Scenario: The loss without the one half has exactly twice our gradient
+      Given a noisy linear data set of 30 samples and 4 features
+      When the gradient of the loss without the one half is estimated by central differences
+      Then it is twice dw and db, to six significant digits
+
+  @claim-1.4 @conditional
+  Rule: The one half leaves the minimiser alone but not gradient descent's path
+    Article: "with or without it doesn't influence"
+    True for the minimiser: scaling a loss by 2 does not move its minimum. False for
+    the training the article runs: the loss values and the gradient double, so a fixed
+    learning rate on the loss without the one half is our descent at twice that rate,
+    and the largest stable learning rate halves.
+
+    Scenario: Both losses are minimised by the least-squares parameters
+      Given a noisy linear data set of 40 samples and 3 features
+      When the least-squares parameters are found
+      Then the gradient of the loss with and without the one half vanishes there
+      And moving any parameter away from them raises both losses
+
+    Scenario: Descent on the loss without the one half is ours at twice the learning rate
+      Given a noisy linear data set of 30 samples and 3 features
+      When both losses are descended for 3 epochs at a quarter of our stable learning rate
+      Then the parameters without the one half match ours at half the stable rate, to six digits
+      And they differ from ours at a quarter of the stable rate
+
+    Scenario: A learning rate stable for our loss diverges without the one half
+      Given a noisy linear data set of 30 samples and 3 features
+      When both losses are descended for 100 epochs at three quarters of our stable learning rate
+      Then our loss ends below where it started
+      But the loss without the one half ends more than a million times higher than it started
