@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from hypothesis import strategies as st
 from pytest_bdd import given, parsers, when
-from strategies import Problem, noisy_linear
+from strategies import Problem, noisy_linear, problems
 
 import linreg
 
@@ -38,3 +39,13 @@ def _noisy_linear_data(n: int, d: int) -> Problem:
 @when("the model is evaluated at some weights and bias", target_fixture="evaluated")
 def _evaluated(data: Problem) -> Evaluation:
     return Evaluation(*linreg.linear_loss(data.X, data.y, data.w, data.b))
+
+
+@given(
+    parsers.parse("any data set, weights and bias with values between -{low:g} and {high:g}"),
+    target_fixture="any_problem",
+)
+def _any_problem(low: float, high: float) -> st.SearchStrategy[Problem]:
+    """A Hypothesis strategy; Then steps check a property over it with ``hypothesis.given``."""
+    assert low == high, "the strategy is symmetric about zero"
+    return problems(bound=high)

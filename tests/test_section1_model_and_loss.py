@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from hypothesis import given as for_all
 from pytest_bdd import given, parsers, scenarios, then, when
-from strategies import Problem, problems, quadratic_gradcheck_tolerance, split_theta
+from strategies import Problem, quadratic_gradcheck_tolerance, split_theta
 
 import linreg
 
@@ -63,14 +63,6 @@ def _(n: int, d: int) -> Problem:
     rng = np.random.default_rng([n, d])
     X, w, b = rng.integers(-9, 10, (n, d)).astype(float), rng.integers(-9, 10, (d, 1)).astype(float), 3.0
     return Problem(X=X, y=X @ w + b, w=w, b=b)
-
-
-@given(
-    parsers.parse("any data set, weights and bias with values between -{bound:g} and {bound2:g}"),
-    target_fixture="any_problem",
-)
-def _(bound: float, bound2: float):
-    return problems(bound=bound)
 
 
 # ---------------------------------------------------------------- When

@@ -1,0 +1,105 @@
+@section-2
+Feature: The implementation, step by step (article, section 2)
+  Section 2 builds the model in three functions: a zero starting point, one function
+  that returns the prediction, the loss and both gradients, and a loop that steps
+  against the gradient and records the loss every epoch. We check what each returns,
+  that the chain-rule gradients are the true derivatives of the loss, and when a step
+  against the gradient really lowers the loss.
+
+  @claim-2.1 @holds
+  Rule: Training starts from zero weights in a column and a zero bias
+    Article: "We initialize our weights to zero ... and set the bias to zero"
+
+    Scenario Outline: Starting point of a model with <d> features
+      When a model of <d> features is initialised
+      Then its weights are a column of <d> zeros
+      And its bias is zero
+
+      Examples:
+        | d  |
+        | 1  |
+        | 3  |
+        | 10 |
+
+  @claim-2.2 @holds
+  Rule: One call gives the prediction, the loss and both gradients
+    Article: "Forward Pass ... Loss Calculation ... Gradient Computation"
+
+    Scenario Outline: What one evaluation of <n> samples of <d> features returns
+      Given a noisy linear data set of <n> samples and <d> features
+      When the model is evaluated at some weights and bias
+      Then the prediction is a column of <n> values and the loss a single number
+      And the weight gradient is a column of <d> values and the bias gradient a single number
+
+      Examples:
+        | n  | d  |
+        | 1  | 1  |
+        | 7  | 2  |
+        | 60 | 10 |
+
+  @claim-2.3 @holds
+  Rule: dw and db are the derivatives of the loss
+    Article: "∂L/∂w = (1/n) Xᵀ(ŷ − y)" and "∂L/∂b = (1/n) Σ(ŷᵢ − yᵢ)"
+
+    Scenario Outline: Chain-rule gradients on <n> samples of <d> features
+      Given a noisy linear data set of <n> samples and <d> features
+      When the model is evaluated at some weights and bias
+      Then dw and db agree with central differences of the loss to six significant digits
+
+      Examples:
+        | n  | d  |
+        | 1  | 1  |
+        | 2  | 5  |
+        | 25 | 3  |
+        | 80 | 10 |
+
+    Scenario: Chain-rule gradients on any data
+      Given any data set, weights and bias with values between -10 and 10
+      Then dw and db agree with central differences of the loss wherever they are evaluated
+
+  @claim-2.4 @conditional
+  Rule: A step against the gradient lowers the loss only below the stable learning rate
+    Article: "updates parameters in the direction that reduces the loss"
+    The step direction always points downhill, but whether the loss drops depends on
+    the step's length: below 2 / λmax of (1/n)[X 1]ᵀ[X 1] every step lowers it; above
+    that bound the error along the top eigen-direction grows by a constant factor
+    each epoch, and so does the loss.
+
+    Scenario Outline: One step at <fraction> the stable learning rate lowers the loss
+      Given a noisy linear data set of 40 samples and 4 features
+      When the model trains for 2 epochs at <fraction> the stable learning rate
+      Then the loss after the first step is lower than the zero model's
+
+      Examples:
+        | fraction       |
+        | a hundredth of |
+        | half           |
+        | 0.99 times     |
+
+    Scenario: Above the stable learning rate the loss grows without limit
+      Given a noisy linear data set of 40 samples and 4 features
+      When the model trains for 400 epochs at 1.1 times the stable learning rate
+      Then every one of the last 300 epochs has a higher loss than the one before
+      And the final loss is more than a billion times the zero model's
+
+  @claim-2.5 @holds
+  Rule: Training returns the loss of every epoch, the final parameters and the last gradients
+    Article: "loss_his: History of loss values", "params", "grads: ... final gradients"
+    The article also prints the loss every 10,000 epochs; linreg does so only when asked.
+
+    Scenario: The history holds one loss per epoch, starting with the zero model's
+      Given a noisy linear data set of 30 samples and 3 features
+      When the model trains for 500 epochs at the article's learning rate of 0.01
+      Then the history holds 500 losses, the first being the zero model's loss
+      And the returned gradients are those of the last epoch's starting parameters
+      And the returned parameters are one step against them from there
+
+    Scenario: Training is silent unless asked
+      Given a noisy linear data set of 20 samples and 2 features
+      When the model trains for 20000 epochs at the article's learning rate of 0.01
+      Then nothing is printed
+
+    Scenario: Asked to, training reports the loss every 10,000 epochs
+      Given a noisy linear data set of 20 samples and 2 features
+      When the model trains verbosely for 20000 epochs at the article's learning rate of 0.01
+      Then it prints one line each for epochs 10000 and 20000, giving that epoch's loss
