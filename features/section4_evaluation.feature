@@ -1,0 +1,165 @@
+@section-4
+Feature: Evaluating the trained model (article, section 4)
+  The article predicts the held-out rows with the trained parameters, scores them
+  with R^2 and the mean squared error, reads R^2 as the share of variance
+  explained, and reads the loss curve as an exponential decay showing that
+  gradient descent converged. We score the 200,000-epoch model the same way and
+  look at the curve against the exact least-squares optimum.
+
+  @claim-4.1 @holds
+  Rule: A prediction is the row's features weighted by w, plus b, one per row in a column
+    Article: "Compute y_hat = Xw + b" (section 4, predict)
+
+    Scenario: Predicting the test rows with the trained model
+      Given the article's 200,000-epoch run on the diabetes data
+      When the trained model predicts the test rows
+      Then the predictions form a column of shape (89, 1)
+      And each prediction is its row's features weighted by w, plus b
+
+  @claim-4.2 @holds
+  Rule: R^2 is at most 1, exactly 1 for a perfect fit, 0 for predicting the mean, and unbounded below
+    The article's "0 to 1" covers only models at least as good as the mean; any
+    worse model scores below 0, without limit, as its parenthesis says.
+    Article: "ranges from 0 to 1 (or negative for very poor models)" (section 4)
+
+    Scenario: Predicting every test target exactly scores 1
+      Given the article's split of the diabetes data
+      When the test targets are predicted exactly
+      Then R^2 is exactly 1
+
+    Scenario: Predicting the test targets' mean scores 0
+      Given the article's split of the diabetes data
+      When every test target is predicted by their mean
+      Then R^2 is 0 to twelve decimals
+
+    Scenario Outline: Predicting the mean shifted by <k> standard deviations scores minus <k> squared
+      Given the article's split of the diabetes data
+      When every test target is predicted by their mean plus <k> standard deviations
+      Then R^2 is <r2> to nine significant figures
+
+      Examples:
+        | k    | r2       |
+        | 1    | -1       |
+        | 10   | -100     |
+        | 1000 | -1000000 |
+
+    Scenario: R^2 agrees with scikit-learn's r2_score
+      Given the article's 200,000-epoch run on the diabetes data
+      When the trained model predicts the test rows
+      Then its R^2 equals scikit-learn's r2_score to twelve decimals
+
+  @claim-4.3 @holds
+  Rule: The trained model's test R^2 is 0.4045
+    Article: "R^2 Score: 0.4045" (section 4)
+    Article's figure: 0.4045
+
+    Scenario: The test R^2 of gradient descent
+      Given the article's 200,000-epoch run on the diabetes data
+      Then gradient descent scores a test R^2 of 0.4045 to four decimals
+
+  @claim-4.4 @holds
+  Rule: The trained model's test mean squared error is 3315.50
+    Article: "MSE: 3315.50" (section 4)
+    Article's figure: 3315.50
+
+    Scenario: The test mean squared error of gradient descent
+      Given the article's 200,000-epoch run on the diabetes data
+      Then gradient descent scores a test mean squared error of 3315.50 to two decimals
+
+  @claim-4.5 @holds
+  Rule: An R^2 of 0.40 means the model explains 40 % of the test targets' variance about their own mean
+    Article: "explains approximately 40% of the variance in the data" (section 4)
+    Article's figure: ~0.40
+
+    Scenario: R^2 is the share of the test targets' variance that the model explains
+      Given the article's 200,000-epoch run on the diabetes data
+      When the test mean squared error is set against the test targets' variance about their mean
+      Then the share of variance explained is 0.40 to two decimals
+      And it equals the test R^2 to twelve decimals
+
+  @claim-4.6 @erratum
+  Rule: The loss curve is a sum of exponentials, one per curvature direction, not one exponential
+    Above the optimum, the loss is a sum of terms decaying as (1 - alpha lambda)^(2k),
+    one per eigenvalue lambda of the loss's Hessian. Those eigenvalues span more
+    than four orders of magnitude here, so the curve falls fast, then ever slower.
+    Article: "shows a characteristic exponential decay" (section 4)
+
+    Scenario: The curvatures of the loss span more than four orders of magnitude
+      Given the article's split of the diabetes data
+      When we take the eigenvalues of the loss's Hessian
+      Then the largest is 52,000 times the smallest to two significant figures
+
+    Scenario Outline: The loss above the optimum decays ever more slowly, from epoch <start> on
+      Given the article's 200,000-epoch run on the diabetes data
+      When we follow the loss above the least-squares optimum from epoch <start> to epoch <end>
+      Then it keeps <kept> of itself to two decimals
+
+      Examples:
+        | start   | end     | kept |
+        | 10,000  | 20,000  | 0.51 |
+        | 100,000 | 110,000 | 0.90 |
+        | 190,000 | 200,000 | 0.99 |
+
+    Scenario Outline: At epoch <epoch> the loss above the optimum is the sum of one exponential per eigen-direction
+      Given the article's 200,000-epoch run on the diabetes data
+      When we predict the loss above the optimum at epoch <epoch> from the Hessian's eigen-directions
+      Then the prediction matches the measured loss above the optimum to six significant figures
+
+      Examples:
+        | epoch   |
+        | 10,000  |
+        | 100,000 |
+        | 200,000 |
+
+  @claim-4.7 @conditional
+  Rule: The loss falls at every epoch, without oscillation, when the learning rate is below 2 / lambda_max
+    Every eigen-component of the offset from the optimum is scaled by
+    |1 - alpha lambda| < 1 each epoch when alpha < 2 / lambda_max, so no term of
+    the loss can grow. The article's 0.01 is 200 times below that bound.
+    Article: "This smooth, monotonic decrease ... no oscillations or divergence" (section 4)
+
+    Scenario: No epoch's loss is higher than the one before
+      Given the article's 200,000-epoch run on the diabetes data
+      Then no epoch's loss is higher than the one before
+
+    Scenario: The article's learning rate is 200 times below the stable bound
+      Given the article's split of the diabetes data
+      Then the stable learning rate 2 / lambda_max is 1.99996 to five decimals
+      And it is 200 times the article's 0.01 to the nearest whole number
+
+    Scenario: At twice the stable bound training diverges
+      Given the article's split of the diabetes data
+      When the model trains for 1,000 epochs at 2 times the stable learning rate
+      Then training stops with a divergence error naming the stable bound 1.99996
+
+  @claim-4.8 @erratum
+  Rule: After 200,000 epochs gradient descent has not converged; that would take about a hundred million
+    The flattest curvature direction shrinks by a factor 1 - 0.01 x 1.9e-5 per
+    epoch, so its share of the error needs ~5 million epochs per factor e.
+    Article: "confirming that gradient descent converged properly" (section 4)
+
+    Scenario: The final loss is still above the least-squares optimum's
+      Given the article's 200,000-epoch run on the diabetes data
+      Then the least-squares optimum's training loss is 1374.64 to two decimals
+      And the final loss is 1.3 % above it to one decimal
+
+    Scenario: The loss is still falling at the end
+      Given the article's 200,000-epoch run on the diabetes data
+      Then the loss fell by 0.19 from epoch 190,000 to epoch 200,000 to two decimals
+
+    Scenario: The final parameters are far from the optimum and the gradient has not vanished
+      Given the article's 200,000-epoch run on the diabetes data
+      Then gradient descent's parameters are 1338 from the least-squares optimum's to the nearest whole number
+      And the length of its final gradient is 0.042 to two significant figures, where the optimum's is zero to rounding
+
+    Scenario Outline: After <epochs> epochs gradient descent is <distance> from the optimum
+      Given the article's split of the diabetes data
+      When gradient descent runs for <epochs> epochs at 0.01, computed in closed form
+      Then its parameters are <distance> from the least-squares optimum's to the nearest whole number
+      And its training loss is <excess> % above the optimum's to two decimals
+
+      Examples:
+        | epochs      | distance | excess |
+        | 200,000     | 1338     | 1.30   |
+        | 10,000,000  | 204      | 0.03   |
+        | 100,000,000 | 0        | 0.00   |
