@@ -1,0 +1,134 @@
+"""linreg.gradcheck accepts right gradients and rejects wrong ones (the oracle behind claim 2.3)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from strategies import (
+    Problem,
+    finite,
+    gradient_in_theta,
+    loss_in_theta,
+    problems,
+    quadratic_gradcheck_tolerance,
+)
+
+import linreg
+
+
+def _visible(problem: Problem, coordinates: np.ndarray) -> bool:
+    """Whether a 0.1 % error in the largest of these coordinates must exceed the tolerance.
+
+    A wrong factor only shows where the gradient is not ~0 compared with the rounding allowance
+    ``atol`` of quadratic_gradcheck_tolerance; we ask for the error to be twice that allowance.
+    """
+    tol = quadratic_gradcheck_tolerance(problem)
+    largest = float(np.abs(coordinates).max())
+    return 1e-3 * largest >= 2 * (tol["atol"] + tol["rtol"] * largest)
+
+
+def _check(problem: Problem, f, grad) -> bool:
+    result = linreg.gradcheck(
+        f, grad, problem.theta, raise_exception=False, **quadratic_gradcheck_tolerance(problem)
+    )
+    return result.passed
+
+
+@given(problems())
+def test_accepts_the_articles_gradient(problem: Problem) -> None:
+    assert _check(problem, loss_in_theta(problem), gradient_in_theta(problem))
+
+
+@given(problems())
+def test_rejects_a_weight_gradient_off_by_a_thousandth(problem: Problem) -> None:
+    grad = gradient_in_theta(problem)
+    assume(_visible(problem, grad(problem.theta)[:-1]))
+
+    def off(theta: np.ndarray) -> np.ndarray:
+        g = grad(theta)
+        g[:-1] *= 1.001
+        return g
+
+    assert not _check(problem, loss_in_theta(problem), off)
+
+
+@given(problems(min_samples=2))
+def test_rejects_a_bias_gradient_missing_its_one_over_n(problem: Problem) -> None:
+    # With n = 1 the 1/n is 1 and nothing is missing, hence at least two samples.
+    grad = gradient_in_theta(problem)
+    assume(_visible(problem, grad(problem.theta)[-1:]))
+
+    def summed(theta: np.ndarray) -> np.ndarray:
+        g = grad(theta)
+        g[-1] *= problem.n
+        return g
+
+    assert not _check(problem, loss_in_theta(problem), summed)
+
+
+@given(problems())
+def test_rejects_the_gradient_of_a_loss_missing_its_half(problem: Problem) -> None:
+    assume(_visible(problem, gradient_in_theta(problem)(problem.theta)))
+    loss = loss_in_theta(problem)
+    assert not _check(problem, lambda theta: 2 * loss(theta), gradient_in_theta(problem))
+
+
+# ---------------------------------------------------------------- user-style functions
+# Not quadratic, so central differences carry truncation error h^2 |f'''| / 6 ~ 1e-12 * |f'''|;
+# gradcheck's defaults (atol 1e-5, rtol 1e-3) cover that with room, and we use them as a user would.
+def _logistic(X: np.ndarray, labels: np.ndarray):
+    def f(w: np.ndarray) -> float:
+        return float(np.mean(np.logaddexp(0.0, -labels * (X @ w))))
+
+    def grad(w: np.ndarray) -> np.ndarray:
+        # d/dz log(1 + e^-z) = -1 / (1 + e^z)
+        return X.T @ (-labels / (1.0 + np.exp(labels * (X @ w)))) / len(labels)
+
+    return f, grad
+
+
+logistic_problems = st.integers(1, 10).flatmap(
+    lambda n: st.integers(1, 4).flatmap(
+        lambda d: st.tuples(
+            arrays(np.float64, (n, d), elements=finite(3.0)),
+            arrays(np.float64, n, elements=st.sampled_from([-1.0, 1.0])),
+            arrays(np.float64, d, elements=finite(3.0)),
+        )
+    )
+)
+
+
+@given(logistic_problems)
+def test_accepts_a_logistic_loss_gradient(case) -> None:
+    X, labels, w = case
+    f, grad = _logistic(X, labels)
+    assert linreg.gradcheck(f, grad, w, raise_exception=False).passed
+
+
+@given(logistic_problems)
+def test_rejects_a_logistic_gradient_missing_its_one_over_n(case) -> None:
+    X, labels, w = case
+    assume(len(labels) >= 2)
+    f, grad = _logistic(X, labels)
+    # Visible above gradcheck's default atol 1e-5 + rtol 1e-3 * |g| with a margin of ten.
+    assume(np.abs(grad(w)).max() >= 1e-3)
+    assert not linreg.gradcheck(f, lambda v: grad(v) * len(labels), w, raise_exception=False).passed
+
+
+quartic_points = arrays(np.float64, st.integers(1, 6), elements=finite(5.0))
+
+
+@given(quartic_points)
+def test_accepts_a_quartic_gradient(x: np.ndarray) -> None:
+    assert linreg.gradcheck(lambda v: float(np.sum(v**4)), lambda v: 4 * v**3, x).passed
+
+
+@given(quartic_points)
+def test_rejects_a_quartic_gradient_with_the_power_rule_slipped(x: np.ndarray) -> None:
+    # 3 v^3 instead of 4 v^3 is 25 % off; visible once some |4 v^3| >= 1e-3 (margin 10 over atol).
+    assume(np.abs(4 * x**3).max() >= 1e-3)
+    assert not linreg.gradcheck(
+        lambda v: float(np.sum(v**4)), lambda v: 3 * v**3, x, raise_exception=False
+    ).passed
