@@ -88,6 +88,11 @@ def learning_rate(text: str, split: Split) -> float:
     return float(text)
 
 
+def same_to_figures(actual: np.ndarray, expected: np.ndarray, figures: int) -> bool:
+    """Every component within half a unit of the ``figures``-th significant figure."""
+    return bool(np.allclose(actual, expected, rtol=0.5 * 10.0 ** (1 - figures), atol=0))
+
+
 def distances_to_optimum(split: Split, rate: float, epochs: int) -> np.ndarray:
     """Distance of (w, b) to the least-squares optimum at the start of every epoch.
 
@@ -156,3 +161,11 @@ def _(split, epochs, rate):
     except linreg.TrainingDiverged as error:
         return Training(None, error)
     return Training(np.asarray(loss_his), None)
+
+
+@then(parse("its training loss is {excess} % above the optimum's to two decimals"))
+def _(split, fitted, excess):
+    optimum = linreg.linear_loss(
+        split.X_train, split.y_train, **linreg.least_squares(split.X_train, split.y_train)
+    )[1]
+    assert to_decimals(100 * (fitted.train_loss / optimum - 1), 2) == excess

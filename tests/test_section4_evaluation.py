@@ -216,14 +216,6 @@ def _(run, length):
     assert np.linalg.norm(np.append(dw, db)) < 1e-9
 
 
-@then(parse("its training loss is {excess} % above the optimum's to two decimals"))
-def _(split, fitted, excess):
-    optimum = linreg.linear_loss(
-        split.X_train, split.y_train, **linreg.least_squares(split.X_train, split.y_train)
-    )[1]
-    assert to_decimals(100 * (fitted.train_loss / optimum - 1), 2) == excess
-
-
 # R^2 is 1 - ss_res / ss_tot with both sums non-negative, so it can never exceed 1.
 moderate = st.floats(-1e3, 1e3, allow_subnormal=False)
 
