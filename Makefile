@@ -28,10 +28,18 @@ reproduce: setup
 
 ## The spec read as prose, claim by claim.
 spec: setup
-	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v -p no:doctest
+	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v
 
 benchmark: setup
-	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -p no:doctest
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks cucumber.json
+
+## The claims ledger (docs/claims.md and README's summary), regenerated from features/ and a run.
+claims: setup
+	$(BIN)/python tests/ledger.py --write
+
+## The loss curve in the docs, drawn by the same code as `linreg reproduce`.
+figure: setup
+	$(BIN)/linreg reproduce --out docs/figures

@@ -1,0 +1,105 @@
+"""The claims ledger (docs/claims.md) and README's summary equal a fresh generation.
+
+A renamed, added or removed scenario, a changed verdict or a changed measured
+figure makes the committed files stale, and these tests fail until ``make claims``
+regenerates them. The generation reuses the session's ``article_run``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from ledger import CLAIMS_MD, FEATURES, MEASURED, README, ROOT, generate, parse_spec, replace_summary
+
+from linreg.experiment import ArticleRun
+
+
+def _stale_message(name: str, committed: str, fresh: str) -> str:
+    diff = "".join(
+        difflib.unified_diff(committed.splitlines(True), fresh.splitlines(True), name, "generated", n=1)
+    )
+    return f"{name} is stale; run `make claims` and commit it.\n{diff}"
+
+
+@pytest.fixture(scope="module")
+def registered(pytestconfig: pytest.Config) -> list[str]:
+    """The claim markers pytest itself registered (from pyproject.toml), in order."""
+    names = [line.split(":", 1)[0].strip() for line in pytestconfig.getini("markers")]
+    return [name for name in names if name.startswith("claim-")]
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return parse_spec()
+
+
+@pytest.fixture(scope="module")
+def ledger(article_run: ArticleRun, spec):
+    return generate(article_run, spec)
+
+
+def test_committed_ledger_equals_a_fresh_generation(ledger) -> None:
+    committed = CLAIMS_MD.read_text(encoding="utf-8")
+    assert committed == ledger.claims_md, _stale_message("docs/claims.md", committed, ledger.claims_md)
+
+
+def test_readme_summary_equals_the_ledgers(ledger) -> None:
+    committed = README.read_text(encoding="utf-8")
+    fresh = replace_summary(committed, ledger.summary)
+    assert committed == fresh, _stale_message("README.md", committed, fresh)
+
+
+def test_generation_is_deterministic(article_run: ArticleRun, ledger) -> None:
+    assert generate(article_run).claims_md == ledger.claims_md
+
+
+def test_every_registered_claim_has_a_scenario(registered: list[str], spec) -> None:
+    covered = {claim for rule in spec.rules if rule.scenarios for claim in rule.claims}
+    assert [claim for claim in registered if claim not in covered] == []
+
+
+def test_every_claim_tag_in_the_features_is_registered(registered: list[str], spec) -> None:
+    tagged = {tag: where for tag, where in spec.tags.items() if tag.startswith("claim-")}
+    assert {tag: where for tag, where in tagged.items() if tag not in registered} == {}
+
+
+def test_every_claim_rule_has_exactly_one_verdict(spec) -> None:
+    assert [(r.feature, r.line) for r in spec.rules if r.claims and len(r.verdicts) != 1] == []
+
+
+def test_every_article_figure_has_a_measured_figure(spec) -> None:
+    # A figure the article states must stand beside one linreg measures.
+    missing = sorted({c for r in spec.rules if r.figure for c in r.claims if c not in MEASURED})
+    assert missing == []
+
+
+def test_every_link_in_the_ledger_resolves(ledger) -> None:
+    for target, line in re.findall(r"\]\(\.\./([^)#]+)(?:#L(\d+))?\)", ledger.claims_md):
+        path = ROOT / target
+        assert path.exists(), f"docs/claims.md links to missing {target}"
+        if line:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            assert int(line) <= len(lines), f"{target}#L{line} is past the end of the file"
+
+
+def test_a_renamed_scenario_makes_the_ledger_stale(tmp_path: Path, article_run: ArticleRun, ledger) -> None:
+    copy = shutil.copytree(FEATURES, tmp_path / "features")
+    feature = sorted(copy.glob("section3_*.feature"))[0]
+    text = feature.read_text(encoding="utf-8")
+    first = next(
+        s for rule in parse_spec(copy).rules if rule.feature.endswith(feature.name) for s in rule.scenarios
+    )
+    feature.write_text(text.replace(first.name, first.name + " (renamed)", 1), encoding="utf-8")
+    assert generate(article_run, parse_spec(copy)).claims_md != ledger.claims_md
+
+
+def test_readme_shows_the_table_linreg_reproduce_prints(article_run: ArticleRun) -> None:
+    # The same formatting code as `linreg reproduce`, fed the session's run.
+    from linreg.report import NOTE, format_table, reproduction_rows
+
+    table = f"{format_table(reproduction_rows(article_run))}\n{NOTE}\n"
+    assert f"```text\n{table}```" in README.read_text(encoding="utf-8"), f"README.md should show:\n{table}"
