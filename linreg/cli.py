@@ -13,6 +13,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from linreg.core import Callback, TrainingDiverged
 from linreg.experiment import EPOCHS, LEARNING_RATE, run_article
@@ -53,9 +54,16 @@ def positive_float(text: str) -> float:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the usage block before an error; a bad option deserves
+    # one line that names it, with a pointer to --help.
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``linreg`` argument parser with its ``reproduce`` subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG, description="Linear regression from scratch, as a popular tutorial builds it, audited."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
