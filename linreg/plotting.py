@@ -28,7 +28,9 @@ def plot_loss_curve(
         Where to write the PNG; its folder must exist.
     optimum_loss : float, optional
         The least-squares optimum's loss, drawn as a dashed horizontal line so the
-        gap left by training is visible.
+        gap left by training is visible. When given, a second panel shows the loss
+        minus the optimum's on a log axis, beside the straight line a single
+        exponential decay would follow (section 4 calls the curve one).
 
     Returns
     -------
@@ -46,9 +48,9 @@ def plot_loss_curve(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    fig = Figure(figsize=(7, 4.5) if optimum_loss is None else (12, 4.5), layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    ax = fig.add_subplot(1, 1 if optimum_loss is None else 2, 1)
     epochs = np.arange(1, losses.size + 1)
     ax.plot(epochs, losses, label="gradient descent")
     if optimum_loss is not None:
@@ -60,6 +62,33 @@ def plot_loss_curve(
     ax.set_ylabel("training loss (log scale)")
     ax.set_title(f"Training loss over {losses.size:,} epochs")
     ax.legend()
+    if optimum_loss is not None:
+        _plot_excess(fig.add_subplot(1, 2, 2), epochs, losses - optimum_loss)
     path = Path(path)
     fig.savefig(path, format="png", dpi=100)
     return path
+
+
+def _plot_excess(ax: object, epochs: np.ndarray, excess: np.ndarray) -> None:
+    # On a log axis one exponential is a straight line. Drawing the excess over the
+    # optimum beside the line that keeps the decay rate of the first 10,000 epochs
+    # after epoch 10,000 shows whether the article's "exponential decay" is one.
+    shown = np.where(excess > 0, excess, np.nan)  # rounding can make the last few <= 0
+    ax.plot(epochs, shown, label="loss minus the optimum's")
+    start, span = 10_000, 10_000
+    if excess.size >= start + span and excess[start - 1] > 0 and excess[start + span - 1] > 0:
+        rate = (excess[start + span - 1] / excess[start - 1]) ** (1 / span)
+        later = epochs[start - 1 :]
+        ax.plot(
+            later,
+            excess[start - 1] * rate ** (later - start),
+            linestyle=":",
+            color="black",
+            label="one exponential at the rate of epochs 10,000-20,000",
+        )
+        ax.set_ylim(bottom=np.nanmin(shown) / 10)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("excess training loss (log scale)")
+    ax.set_title("Distance to the optimum's loss")
+    ax.legend()
