@@ -6,6 +6,7 @@ They live at the top so that the executed docs reuse the one 200,000-epoch run.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -37,3 +38,14 @@ def diabetes_split() -> Split:
 def article_run(diabetes_split: Split) -> ArticleRun:
     """The article's 200,000-epoch run at learning rate 0.01, computed once per session."""
     return run_article(diabetes_split)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Collect tests/benchmarks/ only when benchmarks are enabled (``make benchmark``).
+
+    Collected without ``--benchmark-enable``, pytest-benchmark would run each
+    benchmarked call once as a plain test: here a second 200,000-epoch run.
+    """
+    if collection_path.parent.name == "benchmarks" and not config.getoption("benchmark_enable"):
+        return True
+    return None

@@ -5,7 +5,7 @@ Targets (issue 3): ``linreg reproduce`` prints its table and writes the PNG in u
 epochs (the loss history) and nothing of size epochs x features.
 
 Run with ``make benchmark`` (``--benchmark-enable``); otherwise these are not collected
-(see conftest.py here): the suite shares one 200,000-epoch run through the
+(see the top-level conftest.py): the suite shares one 200,000-epoch run through the
 ``article_run`` fixture and never runs another.
 """
 
