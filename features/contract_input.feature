@@ -86,6 +86,24 @@ Feature: What linreg accepts, and how it refuses the rest
         | w        | an array of objects  |
         | b        | a string             |
 
+  Rule: Arrays must be rectangular
+    Scenario Outline: Refusing a ragged <argument>
+      Given a noisy linear data set of 10 samples and 3 features
+      When the loss is computed with <argument> given as a list of rows whose last row is empty
+      Then it is refused with a ValueError naming <argument>
+
+      Examples:
+        | argument |
+        | X        |
+        | y        |
+        | w        |
+
+  Rule: A loss too large for float64 is refused, never returned as infinity
+    Scenario: Evaluating on features of the order of 1e200
+      Given a noisy linear data set of 10 samples and 3 features
+      When the loss is computed with X given as the features times 1e200
+      Then it is refused with a ValueError naming X
+
   Rule: The learning rate must be a positive finite number
     Scenario Outline: Refusing a learning rate of <value>
       Given a noisy linear data set of 10 samples and 3 features

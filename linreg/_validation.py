@@ -20,9 +20,13 @@ def as_real_array(value: object, name: str) -> np.ndarray:
     """Return ``value`` as a finite float64 array, refusing non-numeric input."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:  # numpy's word for nested sequences of unequal lengths
+        raise ValueError(f"{name} must be a rectangular array, but its rows differ in length") from None
     if array.dtype.kind not in _REAL_KINDS:
-        raise TypeError(f"{name} must hold real numbers, got an array of dtype {array.dtype}")
+        got = f"an array of dtype {array.dtype}" if array.ndim else type(value).__name__
+        raise TypeError(f"{name} must hold real numbers, got {got}")
     array = array.astype(np.float64, copy=False)
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one value")

@@ -18,6 +18,7 @@ from linreg._validation import (
     as_count,
     as_learning_rate,
     as_matrix,
+    as_real_array,
     as_weights,
 )
 from linreg.analysis import stable_learning_rate
@@ -103,7 +104,15 @@ def linear_loss(
     X = as_matrix(X)
     y = as_column(y, X.shape[0])
     w = as_weights(w, X.shape[1])
-    return _loss_and_gradients(X, y, w, as_bias(b))
+    with np.errstate(over="ignore", invalid="ignore"):
+        y_hat, loss, dw, db = _loss_and_gradients(X, y, w, as_bias(b))
+    if not np.isfinite(loss):
+        raise ValueError(
+            f"the loss is {loss}: X, y, w and b are finite but too large for float64 "
+            f"(largest |X| {np.abs(X).max():.3g}, |y| {np.abs(y).max():.3g}, |w| {np.abs(w).max():.3g}); "
+            "rescale them"
+        )
+    return y_hat, loss, dw, db
 
 
 def linear_train(
@@ -216,18 +225,18 @@ def predict(X: np.ndarray, params: dict) -> np.ndarray:
         raise TypeError("params must be a dict with keys 'w' and 'b'")
     X = as_matrix(X)
     w = as_weights(params["w"], X.shape[1], name="params['w']")
-    return X @ w + as_bias(params["b"], name="params['b']")
+    with np.errstate(over="ignore", invalid="ignore"):
+        y_pred = X @ w + as_bias(params["b"], name="params['b']")
+    if not np.all(np.isfinite(y_pred)):
+        raise ValueError("the predictions overflow float64: X and params are finite but too large")
+    return y_pred
 
 
-def _paired(y_true: object, y_pred: object) -> tuple[np.ndarray, np.ndarray]:
-    y_true = as_column(y_true, _rows(y_true), name="y_true")
-    y_pred = as_column(y_pred, y_true.shape[0], name="y_pred", rows_of="y_true")
+def _paired(y_true: object, y_pred: object, true_name: str) -> tuple[np.ndarray, np.ndarray]:
+    y_true = as_real_array(y_true, true_name)
+    y_true = as_column(y_true, len(y_true) if y_true.ndim else 1, name=true_name)
+    y_pred = as_column(y_pred, y_true.shape[0], name="y_pred", rows_of=true_name)
     return y_true, y_pred
-
-
-def _rows(y: object) -> int:
-    shape = np.shape(y)
-    return shape[0] if shape else 1
 
 
 def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
@@ -254,7 +263,7 @@ def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
     >>> r2_score([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])
     0.0
     """
-    y_true, y_pred = _paired(y_test, y_pred)
+    y_true, y_pred = _paired(y_test, y_pred, "y_test")
     ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
     if ss_tot == 0.0:
         raise ValueError("y_test is constant, so R^2 is undefined (its total sum of squares is 0)")
@@ -281,5 +290,5 @@ def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     >>> mean_squared_error([1.0, 2.0], [2.0, 4.0])
     2.5
     """
-    y_true, y_pred = _paired(y_true, y_pred)
+    y_true, y_pred = _paired(y_true, y_pred, "y_true")
     return float(np.mean((y_true - y_pred) ** 2))

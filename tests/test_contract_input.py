@@ -44,6 +44,9 @@ BAD: dict[str, Callable[[object], object]] = {
     "an array of objects": lambda v: np.asarray(v).astype(object),
     "a complex array": lambda v: np.asarray(v).astype(complex),
     "a string": lambda v: str(v),
+    "a list of rows whose last row is empty": lambda v: [list(row) for row in np.asarray(v)[:-1]] + [[]],
+    # Finite, but the squared residuals exceed float64's largest number (about 1.8e308).
+    "the features times 1e200": lambda v: np.asarray(v) * 1e200,
 }
 ERRORS = {"ValueError": ValueError, "TypeError": TypeError}
 
