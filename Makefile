@@ -21,6 +21,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## The main job: the article's experiment end to end (table + loss curve in out/).
 reproduce: setup

@@ -17,6 +17,7 @@ Oracles the spec holds them against: :func:`least_squares` (``numpy.linalg.lstsq
 :func:`gradcheck` (central differences) and scikit-learn.
 """
 
+from linreg._types import Grads, Params
 from linreg.analysis import gradient_descent_closed_form, hessian, least_squares, stable_learning_rate
 from linreg.core import (
     TrainingDiverged,
@@ -32,6 +33,8 @@ from linreg.gradcheck import GradcheckError, GradcheckResult, gradcheck, numeric
 __all__ = [
     "GradcheckError",
     "GradcheckResult",
+    "Grads",
+    "Params",
     "TrainingDiverged",
     "gradcheck",
     "gradient_descent_closed_form",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from linreg._types import Params
 from linreg._validation import as_bias, as_column, as_count, as_learning_rate, as_matrix, as_weights
 
 
@@ -71,7 +72,7 @@ def stable_learning_rate(X: np.ndarray) -> float:
     return float(2.0 / top)
 
 
-def least_squares(X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray | float]:
+def least_squares(X: np.ndarray, y: np.ndarray) -> Params:
     """Exact minimiser of the article's loss, with intercept.
 
     Centres ``X`` and ``y`` and solves the centred problem with ``numpy.linalg.lstsq``
@@ -113,7 +114,7 @@ def gradient_descent_closed_form(
     epochs: int,
     *,
     start: dict | None = None,
-) -> dict[str, np.ndarray | float]:
+) -> Params:
     """Parameters after ``epochs`` updates of :func:`linreg.linear_train`, in closed form.
 
     Uses theta_k = theta* + V diag((1 - alpha lambda)^k) V^T (theta_0 - theta*)

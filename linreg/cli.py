@@ -13,10 +13,13 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from linreg.core import Callback, TrainingDiverged
 from linreg.experiment import EPOCHS, LEARNING_RATE, run_article
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 PROG = "linreg"
 LOSS_CURVE = "loss_curve.png"
@@ -101,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress_callback(bar: object, epochs: int) -> Callback:
+def _progress_callback(bar: tqdm, epochs: int) -> Callback:
     # linear_train calls back every epoch; the bar is advanced in chunks so a
     # 200,000-epoch run refreshes it only _PROGRESS_STEPS times.
     chunk = max(1, epochs // _PROGRESS_STEPS)
@@ -114,8 +117,18 @@ def _progress_callback(bar: object, epochs: int) -> Callback:
 
 
 def _reproduce(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> int:
-    # Imported here so that `linreg --help` stays quick.
-    from tqdm import tqdm
+    # Imported here so that `linreg --help` stays quick, and so that a core-only
+    # install (numpy alone) gets a sentence rather than a traceback.
+    try:
+        import matplotlib  # noqa: F401  (plot_loss_curve imports it lazily)
+        import sklearn  # noqa: F401  (so does run_article)
+        from tqdm import tqdm
+    except ImportError as exc:
+        parser.exit(
+            1,
+            f"{PROG} reproduce: error: {exc.name} is not installed; "
+            "install the extra with: pip install 'linreg[reproduce]'\n",
+        )
 
     from linreg.plotting import plot_loss_curve
     from linreg.report import NOTE, format_table, reproduction_rows

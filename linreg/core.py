@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from linreg._types import Grads, Params
 from linreg._validation import (
     as_bias,
     as_column,
@@ -123,7 +124,7 @@ def linear_train(
     *,
     verbose: bool = False,
     callback: Callback | None = None,
-) -> tuple[list[float], dict[str, np.ndarray | float], dict[str, np.ndarray | float]]:
+) -> tuple[list[float], Params, Grads]:
     """Gradient descent from zero (article, section 2, step 3).
 
     Parameters
@@ -202,7 +203,7 @@ def _divergence_message(X: np.ndarray, learning_rate: float, epoch: int, loss: f
     )
 
 
-def predict(X: np.ndarray, params: dict) -> np.ndarray:
+def predict(X: np.ndarray, params: Params) -> np.ndarray:
     """Predictions of a trained model (article, section 4).
 
     Parameters

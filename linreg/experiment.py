@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from linreg._types import Grads, Params
 from linreg.analysis import least_squares
 from linreg.core import Callback, linear_loss, linear_train, mean_squared_error, predict, r2_score
 
@@ -64,7 +65,7 @@ def load_diabetes_split(random_state: int = SEED, train_fraction: float = TRAIN_
     return Split(X[:offset], y[:offset].reshape(-1, 1), X[offset:], y[offset:].reshape(-1, 1))
 
 
-def _train_loss(split: Split, params: dict) -> float:
+def _train_loss(split: Split, params: Params) -> float:
     return linear_loss(split.X_train, split.y_train, params["w"], params["b"])[1]
 
 
@@ -82,13 +83,13 @@ class Fit:
         R^2 and mean squared error on the test rows.
     """
 
-    params: dict
+    params: Params
     train_loss: float
     test_r2: float
     test_mse: float
 
     @classmethod
-    def of(cls, split: Split, params: dict) -> Fit:
+    def of(cls, split: Split, params: Params) -> Fit:
         """Score ``params`` on ``split``."""
         y_pred = predict(split.X_test, params)
         return cls(
@@ -125,7 +126,7 @@ class ArticleRun:
     epochs: int
     loss_history: np.ndarray
     gradient_descent: Fit
-    final_grads: dict
+    final_grads: Grads
     optimum: Fit
     sklearn: Fit | None = field(default=None)
 
@@ -141,7 +142,7 @@ def fit_sklearn(split: Split) -> Fit:
     from sklearn.linear_model import LinearRegression
 
     model = LinearRegression().fit(split.X_train, split.y_train)
-    params = {"w": model.coef_.reshape(-1, 1), "b": float(model.intercept_[0])}
+    params: Params = {"w": model.coef_.reshape(-1, 1), "b": float(model.intercept_[0])}
     return Fit.of(split, params)
 
 

@@ -109,7 +109,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
         raise ValueError(f"eps must be a positive finite number, got {eps!r}")
     grad = np.empty_like(x)
     for i in np.ndindex(x.shape):
-        h = eps * max(1.0, abs(x[i]))
+        h = eps * max(1.0, abs(float(x[i])))
         up, down = x.copy(), x.copy()
         up[i] += h
         down[i] -= h

@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from linreg._validation import as_real_array
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 def plot_loss_curve(
@@ -69,7 +73,7 @@ def plot_loss_curve(
     return path
 
 
-def _plot_excess(ax: object, epochs: np.ndarray, excess: np.ndarray) -> None:
+def _plot_excess(ax: Axes, epochs: np.ndarray, excess: np.ndarray) -> None:
     # On a log axis one exponential is a straight line. Drawing the excess over the
     # optimum beside the line that keeps the decay rate of the first 10,000 epochs
     # after epoch 10,000 shows whether the article's "exponential decay" is one.

@@ -76,19 +76,19 @@ def reproduction_rows(run: ArticleRun) -> list[tuple[str, str, str, str]]:
             "Test R^2",
             _pair(article["test_r2"], article["sklearn_test_r2"]),
             _fixed(run.gradient_descent.test_r2, 4),
-            _fixed(sklearn and sklearn.test_r2, 4),
+            _fixed(None if sklearn is None else sklearn.test_r2, 4),
         ),
         (
             "Test MSE",
             _pair(article["test_mse"], article["sklearn_test_mse"]),
             _fixed(run.gradient_descent.test_mse, 2),
-            _fixed(sklearn and sklearn.test_mse, 2),
+            _fixed(None if sklearn is None else sklearn.test_mse, 2),
         ),
         (
             "Least-squares optimum's training loss",
             DASH,
             _fixed(run.optimum.train_loss, 2),
-            _fixed(sklearn and sklearn.train_loss, 2),
+            _fixed(None if sklearn is None else sklearn.train_loss, 2),
         ),
     ]
 

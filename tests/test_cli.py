@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 
@@ -130,3 +131,14 @@ def test_a_divergent_learning_rate_is_a_one_line_error(tmp_path, capsys):
     assert exit_.value.code == 1
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "stable bound" in err
+
+
+@pytest.mark.parametrize("missing", ["sklearn", "matplotlib", "tqdm"])
+def test_a_missing_extra_is_a_one_line_error_naming_it(missing, tmp_path, capsys, monkeypatch):
+    # None in sys.modules makes `import missing` fail as on a numpy-only install.
+    monkeypatch.setitem(sys.modules, missing, None)
+    with pytest.raises(SystemExit) as exit_:
+        main(["reproduce", "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 1
+    assert "\n" not in err and missing in err and "linreg[reproduce]" in err, err
