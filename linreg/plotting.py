@@ -69,8 +69,24 @@ def plot_loss_curve(
     if optimum_loss is not None:
         _plot_excess(fig.add_subplot(1, 2, 2), epochs, losses - optimum_loss)
     path = Path(path)
-    fig.savefig(path, format="png", dpi=100)
+    fig.savefig(path, format="png", dpi=100, metadata={"Description": describe_run(losses, optimum_loss)})
     return path
+
+
+def describe_run(loss_history: np.ndarray, optimum_loss: float | None) -> str:
+    """The figures a loss-curve PNG was drawn from, stored in its ``Description`` text chunk.
+
+    Lets a test tell whether a committed figure still shows today's run without
+    comparing pixels, which change with every matplotlib release.
+    """
+    # Eight significant figures: enough to notice a changed run, few enough that
+    # last-bit differences between BLAS builds do not make the figure look stale.
+    losses = np.asarray(loss_history, dtype=np.float64)
+    optimum = "none" if optimum_loss is None else f"{optimum_loss:.8g}"
+    return (
+        f"linreg loss curve: {losses.size} epochs, first loss {losses[0]:.8g}, "
+        f"last loss {losses[-1]:.8g}, least-squares optimum {optimum}"
+    )
 
 
 def _plot_excess(ax: Axes, epochs: np.ndarray, excess: np.ndarray) -> None:
