@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from linreg.experiment import ArticleRun, Split, load_diabetes_split, run_article
+from linreg import least_squares
+from linreg.experiment import ArticleRun, Fit, Split, fit_sklearn, load_diabetes_split, run_article
 
 # "ci": deterministic (derandomised, no example database) so a red CI run is
 # reproducible; "dev": fewer examples for a quick loop. CI sets CI=true.
@@ -32,6 +33,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 def diabetes_split() -> Split:
     """The article's 80/20 split of the diabetes data (section 3)."""
     return load_diabetes_split()
+
+
+@pytest.fixture(scope="session")
+def diabetes_optimum(diabetes_split: Split) -> Fit:
+    """The exact least-squares model of the training rows, scored (cheap: one lstsq)."""
+    return Fit.of(diabetes_split, least_squares(diabetes_split.X_train, diabetes_split.y_train))
+
+
+@pytest.fixture(scope="session")
+def sklearn_fit(diabetes_split: Split) -> Fit:
+    """scikit-learn's LinearRegression on the training rows, scored (cheap: no training loop)."""
+    return fit_sklearn(diabetes_split)
 
 
 @pytest.fixture(scope="session")

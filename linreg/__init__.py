@@ -18,7 +18,13 @@ Oracles the spec holds them against: :func:`least_squares` (``numpy.linalg.lstsq
 """
 
 from linreg._types import Grads, Params
-from linreg.analysis import gradient_descent_closed_form, hessian, least_squares, stable_learning_rate
+from linreg.analysis import (
+    flatten_params,
+    gradient_descent_closed_form,
+    hessian,
+    least_squares,
+    stable_learning_rate,
+)
 from linreg.core import (
     TrainingDiverged,
     initialize_params,
@@ -36,6 +42,7 @@ __all__ = [
     "Grads",
     "Params",
     "TrainingDiverged",
+    "flatten_params",
     "gradcheck",
     "gradient_descent_closed_form",
     "hessian",

@@ -18,11 +18,41 @@ from __future__ import annotations
 import numpy as np
 
 from linreg._types import Params
-from linreg._validation import as_bias, as_column, as_count, as_learning_rate, as_matrix, as_weights
+from linreg._validation import (
+    as_bias,
+    as_column,
+    as_count,
+    as_learning_rate,
+    as_matrix,
+    as_real_array,
+    as_weights,
+)
 
 
 def _augmented(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, np.ones((X.shape[0], 1))])
+
+
+def flatten_params(params: Params) -> np.ndarray:
+    """The parameters as one vector theta = (w_1, ..., w_d, b).
+
+    Parameters
+    ----------
+    params : dict
+        ``{'w': array of n_features values, 'b': float}``.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_features + 1,)
+        The order of the rows and columns of :func:`hessian`.
+
+    Examples
+    --------
+    >>> flatten_params({'w': [[2.0], [3.0]], 'b': 1.0}).tolist()
+    [2.0, 3.0, 1.0]
+    """
+    w = as_real_array(params["w"], "params['w']").ravel()
+    return np.append(w, as_bias(params["b"], name="params['b']"))
 
 
 def hessian(X: np.ndarray) -> np.ndarray:

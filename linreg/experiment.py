@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from linreg._types import Grads, Params
-from linreg.analysis import least_squares
+from linreg.analysis import flatten_params, least_squares
 from linreg.core import Callback, linear_loss, linear_train, mean_squared_error, predict, r2_score
 
 #: The article's settings (section 3).
@@ -135,6 +135,16 @@ class ArticleRun:
         if not 1 <= epoch <= self.epochs:
             raise ValueError(f"epoch must be between 1 and {self.epochs}, got {epoch}")
         return float(self.loss_history[epoch - 1])
+
+    def excess_loss(self, epoch: int) -> float:
+        """How far the loss at 1-based ``epoch`` is above the least-squares optimum's."""
+        return self.loss_at(epoch) - self.optimum.train_loss
+
+    @property
+    def distance_to_optimum(self) -> float:
+        """Euclidean distance from the trained (w, b) to the least-squares optimum's."""
+        gap = flatten_params(self.gradient_descent.params) - flatten_params(self.optimum.params)
+        return float(np.linalg.norm(gap))
 
 
 def fit_sklearn(split: Split) -> Fit:
