@@ -8,6 +8,7 @@ caller's object and raises ``TypeError`` (wrong kind of thing) or
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -44,8 +45,10 @@ def as_matrix(X: object, name: str = "X") -> np.ndarray:
     return X
 
 
-def as_column(y: object, n_rows: int, name: str = "y", rows_of: str = "X") -> np.ndarray:
+def as_column(y: object, n_rows: int | None, name: str = "y", rows_of: str = "X") -> np.ndarray:
     """Check a target of shape (n_rows, 1); a 1-D array of length n_rows is taken as that column.
+
+    ``n_rows=None`` accepts any number of rows.
 
     Any other shape is refused, so ``y_hat - y`` can never broadcast to (n, n).
     """
@@ -54,7 +57,7 @@ def as_column(y: object, n_rows: int, name: str = "y", rows_of: str = "X") -> np
         y = y.reshape(-1, 1)
     if y.ndim != 2 or y.shape[1] != 1:
         raise ValueError(f"{name} must be a column of shape (n_samples, 1) or 1-D, got shape {y.shape}")
-    if y.shape[0] != n_rows:
+    if n_rows is not None and y.shape[0] != n_rows:
         raise ValueError(f"{name} has {y.shape[0]} rows but {rows_of} has {n_rows}; they must match")
     return y
 
@@ -62,6 +65,14 @@ def as_column(y: object, n_rows: int, name: str = "y", rows_of: str = "X") -> np
 def as_weights(w: object, n_features: int, name: str = "w") -> np.ndarray:
     """Check weights of shape (n_features, 1); 1-D of length n_features is taken as that column."""
     return as_column(w, n_features, name=name, rows_of="X's column count")
+
+
+def as_params(params: object, n_features: int, name: str = "params") -> tuple[np.ndarray, float]:
+    """Check a ``{'w': ..., 'b': ...}`` dict; return ``w`` of shape (n_features, 1) and ``b``."""
+    if not isinstance(params, Mapping) or not {"w", "b"} <= params.keys():
+        raise TypeError(f"{name} must be a dict with keys 'w' and 'b', got {type(params).__name__}")
+    w = as_weights(params["w"], n_features, name=f"{name}['w']")
+    return w, as_bias(params["b"], name=f"{name}['b']")
 
 
 def as_bias(b: object, name: str = "b") -> float:

@@ -24,8 +24,8 @@ from linreg._validation import (
     as_count,
     as_learning_rate,
     as_matrix,
+    as_params,
     as_real_array,
-    as_weights,
 )
 
 
@@ -143,7 +143,7 @@ def gradient_descent_closed_form(
     learning_rate: float,
     epochs: int,
     *,
-    start: dict | None = None,
+    start: Params | None = None,
 ) -> Params:
     """Parameters after ``epochs`` updates of :func:`linreg.linear_train`, in closed form.
 
@@ -176,10 +176,8 @@ def gradient_descent_closed_form(
     theta_star = np.vstack([optimum["w"], [[optimum["b"]]]])
     theta_0 = np.zeros_like(theta_star)
     if start is not None:
-        if not isinstance(start, dict) or not {"w", "b"} <= start.keys():
-            raise TypeError("start must be a dict with keys 'w' and 'b'")
-        w0 = as_weights(start["w"], X.shape[1], name="start['w']")
-        theta_0 = np.vstack([w0, [[as_bias(start["b"], name="start['b']")]]])
+        w0, b0 = as_params(start, X.shape[1], name="start")
+        theta_0 = np.vstack([w0, [[b0]]])
     eigenvalues, V = np.linalg.eigh(hessian(X))
     # Each eigen-component of theta_0 - theta* is scaled by (1 - alpha*lambda)^k.
     decay = (1.0 - alpha * eigenvalues) ** k

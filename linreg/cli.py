@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import functools
-import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
+from linreg._validation import as_count, as_learning_rate
 from linreg.core import Callback, TrainingDiverged
 from linreg.experiment import EPOCHS, LEARNING_RATE, run_article
 
@@ -25,36 +25,33 @@ PROG = "linreg"
 LOSS_CURVE = "loss_curve.png"
 # Progress-bar refreshes per run: enough to look live, few enough to cost nothing.
 _PROGRESS_STEPS = 200
+T = TypeVar("T")
 
 
 def positive_int(text: str) -> int:
-    """argparse ``type=``: a whole number of at least 1.
+    """argparse ``type=``: a whole number of at least 1, checked as ``linear_train`` checks epochs.
 
     >>> positive_int("20_000")
     20000
     """
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+    return _checked(text, int, lambda value: as_count(value, "epochs"), "a positive integer")
 
 
 def positive_float(text: str) -> float:
-    """argparse ``type=``: a finite number above 0.
+    """argparse ``type=``: a finite number above 0, checked as ``linear_train`` checks its rate.
 
     >>> positive_float("1e-2")
     0.01
     """
+    return _checked(text, float, as_learning_rate, "a positive finite number")
+
+
+def _checked(text: str, parse: Callable[[str], T], check: Callable[[T], T], what: str) -> T:
+    # The same checks as the library's, reworded for argparse, which names the option.
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
-    return value
+        return check(parse(text))
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
 
 
 class _Parser(argparse.ArgumentParser):

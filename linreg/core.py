@@ -19,7 +19,7 @@ from linreg._validation import (
     as_count,
     as_learning_rate,
     as_matrix,
-    as_real_array,
+    as_params,
     as_weights,
 )
 from linreg.analysis import stable_learning_rate
@@ -222,20 +222,17 @@ def predict(X: np.ndarray, params: Params) -> np.ndarray:
     >>> predict([[1.0], [2.0]], {'w': [[2.0]], 'b': 1.0}).ravel().tolist()
     [3.0, 5.0]
     """
-    if not isinstance(params, dict) or not {"w", "b"} <= params.keys():
-        raise TypeError("params must be a dict with keys 'w' and 'b'")
     X = as_matrix(X)
-    w = as_weights(params["w"], X.shape[1], name="params['w']")
+    w, b = as_params(params, X.shape[1])
     with np.errstate(over="ignore", invalid="ignore"):
-        y_pred = X @ w + as_bias(params["b"], name="params['b']")
+        y_pred = X @ w + b
     if not np.all(np.isfinite(y_pred)):
         raise ValueError("the predictions overflow float64: X and params are finite but too large")
     return y_pred
 
 
 def _paired(y_true: object, y_pred: object, true_name: str) -> tuple[np.ndarray, np.ndarray]:
-    y_true = as_real_array(y_true, true_name)
-    y_true = as_column(y_true, len(y_true) if y_true.ndim else 1, name=true_name)
+    y_true = as_column(y_true, None, name=true_name)
     y_pred = as_column(y_pred, y_true.shape[0], name="y_pred", rows_of=true_name)
     return y_true, y_pred
 

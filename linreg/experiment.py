@@ -148,7 +148,19 @@ class ArticleRun:
 
 
 def fit_sklearn(split: Split) -> Fit:
-    """Fit scikit-learn's ``LinearRegression`` as section 5 does, and score it."""
+    """Fit scikit-learn's ``LinearRegression`` as section 5 does, and score it.
+
+    Parameters
+    ----------
+    split : Split
+        Fitted on ``X_train`` (n_train, n_features) and ``y_train`` (n_train, 1).
+
+    Returns
+    -------
+    Fit
+        Its parameters as ``{'w': ndarray of shape (n_features, 1), 'b': float}``,
+        with the training loss and the test R^2 and MSE.
+    """
     from sklearn.linear_model import LinearRegression
 
     model = LinearRegression().fit(split.X_train, split.y_train)

@@ -78,6 +78,17 @@ def describe_run(loss_history: np.ndarray, optimum_loss: float | None) -> str:
 
     Lets a test tell whether a committed figure still shows today's run without
     comparing pixels, which change with every matplotlib release.
+
+    Parameters
+    ----------
+    loss_history : ndarray of shape (epochs,)
+    optimum_loss : float or None
+
+    Returns
+    -------
+    str
+        The number of epochs, the first and last loss and the optimum's loss, to
+        eight significant figures.
     """
     # Eight significant figures: enough to notice a changed run, few enough that
     # last-bit differences between BLAS builds do not make the figure look stale.

@@ -116,7 +116,7 @@ def format_table(rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER) 
     """
     table = [tuple(header), *(tuple(row) for row in rows)]
     if any(len(row) != len(header) for row in table):
-        raise ValueError(f"every row must have {len(header)} cells, like the header")
+        raise ValueError(f"rows: every row must have {len(header)} cells, like the header")
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
