@@ -42,8 +42,8 @@ class Problem:
 
     @property
     def theta(self) -> np.ndarray:
-        """(w, b) as one flat vector of length d + 1."""
-        return np.append(self.w.ravel(), self.b)
+        """(w, b) as one flat vector of length d + 1 (:func:`linreg.flatten_params`)."""
+        return linreg.flatten_params({"w": self.w, "b": self.b})
 
 
 def noisy_linear(n: int, d: int, noise: float = 0.1) -> Problem:
@@ -58,6 +58,7 @@ def noisy_linear(n: int, d: int, noise: float = 0.1) -> Problem:
 
 
 def split_theta(theta: np.ndarray) -> tuple[np.ndarray, float]:
+    """The inverse of :func:`linreg.flatten_params`: (w of shape (d, 1), b)."""
     return theta[:-1].reshape(-1, 1), float(theta[-1])
 
 
@@ -71,7 +72,7 @@ def gradient_in_theta(problem: Problem):
 
     def grad(theta: np.ndarray) -> np.ndarray:
         _, _, dw, db = linreg.linear_loss(problem.X, problem.y, *split_theta(theta))
-        return np.append(dw.ravel(), db)
+        return linreg.flatten_params({"w": dw, "b": db})
 
     return grad
 

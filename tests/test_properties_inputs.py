@@ -1,8 +1,14 @@
-"""Properties of the input contract: flat targets, non-finite values, untouched arguments."""
+"""Properties of the input contract on any shape and at any position.
+
+contract_input.feature states each guarantee on one seeded 10-to-15-sample data set, with a
+bad value at one fixed position. These properties add what one example cannot: every shape
+down to a single sample or feature, and a NaN or infinity at any position of any argument.
+(That the caller's arrays are left untouched is the contract scenario's alone: nothing about
+it depends on the shape.)
+"""
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -16,6 +22,7 @@ import linreg
 
 @given(problems())
 def test_a_flat_y_is_the_column_y(problem: Problem) -> None:
+    # n = 1 included: there y of shape (1,) could be mistaken for one row of a (1, d) matrix.
     flat = linreg.linear_loss(problem.X, problem.y.ravel(), problem.w, problem.b)
     column = linreg.linear_loss(problem.X, problem.y, problem.w, problem.b)
     assert flat[0].shape == (problem.n, 1)
@@ -40,17 +47,3 @@ def test_a_non_finite_value_anywhere_is_refused_by_name(
         kwargs[argument].flat[where % kwargs[argument].size] = value
     with pytest.raises(ValueError, match=rf"^{argument} "):
         linreg.linear_loss(**kwargs)
-
-
-@given(problems(), st.floats(0.01, 0.99))
-def test_training_and_evaluation_leave_their_arguments_untouched(problem: Problem, fraction: float) -> None:
-    params = {"w": problem.w, "b": problem.b}
-    kept = copy.deepcopy((problem.X, problem.y, problem.w, params))
-    linreg.linear_loss(problem.X, problem.y, problem.w, problem.b)
-    linreg.linear_train(problem.X, problem.y, fraction * linreg.stable_learning_rate(problem.X), 5)
-    linreg.predict(problem.X, params)
-    X, y, w, kept_params = kept
-    for now, before in ((problem.X, X), (problem.y, y), (problem.w, w), (params["w"], kept_params["w"])):
-        np.testing.assert_array_equal(now, before)
-    assert params["w"] is problem.w
-    assert params["b"] == kept_params["b"]
