@@ -1,4 +1,4 @@
-@section-2 @contract
+@contract
 Feature: What linreg accepts, and how it refuses the rest
   The article's functions trust their inputs: a misshapen target broadcasts into an
   n × n residual, a NaN trains silently into NaN weights, and the caller's weights are
@@ -159,9 +159,21 @@ Feature: What linreg accepts, and how it refuses the rest
       And its message says training diverged and states the stable bound
 
   Rule: The caller's arrays are never modified
-    Scenario: Evaluating, training and predicting leave every argument as it was
+    Scenario: Evaluating the loss leaves every argument as it was
       Given a noisy linear data set of 15 samples and 4 features
       And a copy of every argument is kept aside
-      When the model is evaluated, trained and used to predict with those arguments
-      Then every array still holds the values of its copy
+      When the loss is evaluated with those arguments
+      Then every argument still holds the values of its copy
+
+    Scenario: Training leaves the data as it was
+      Given a noisy linear data set of 15 samples and 4 features
+      And a copy of every argument is kept aside
+      When the model trains on those arguments
+      Then every argument still holds the values of its copy
+
+    Scenario: Predicting leaves the parameters as they were
+      Given a noisy linear data set of 15 samples and 4 features
+      And a copy of every argument is kept aside
+      When the model predicts with those arguments
+      Then every argument still holds the values of its copy
       And the parameters dict still holds the same arrays

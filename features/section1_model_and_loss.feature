@@ -42,10 +42,13 @@ Feature: The model and its loss (article, section 1)
       When the model is evaluated at some weights and bias
       Then the loss is exactly zero
 
-    Scenario: The loss is never negative and vanishes only at a perfect fit
+    Scenario: The loss is never negative
       Given any data set, weights and bias with values between -10 and 10
       Then the loss is at least zero
-      And it is zero exactly when every residual is zero
+
+    Scenario: The loss vanishes only at a perfect fit
+      Given any data set, weights and bias with values between -10 and 10
+      Then the loss is zero exactly when every residual is zero
 
   @claim-1.3 @holds
   Rule: Thanks to the one half, the gradient carries no factor 2
@@ -53,8 +56,8 @@ Feature: The model and its loss (article, section 1)
 
     Scenario: The loss without the one half has exactly twice our gradient
       Given a noisy linear data set of 30 samples and 4 features
-      When the gradient of the loss without the one half is estimated by central differences
-      Then it is twice dw and db, to six significant digits
+      When the model is evaluated at some weights and bias
+      Then the gradient of the loss without the one half is twice dw and db, to six significant digits
 
   @claim-1.4 @conditional
   Rule: The one half leaves the minimiser alone but not gradient descent's path
@@ -64,11 +67,10 @@ Feature: The model and its loss (article, section 1)
     learning rate on the loss without the one half is our descent at twice that rate,
     and the largest stable learning rate halves.
 
-    Scenario: Both losses are minimised by the least-squares parameters
+    Scenario: Both losses are lowest at the least-squares parameters
       Given a noisy linear data set of 40 samples and 3 features
       When the least-squares parameters are found
-      Then the gradient of the loss with and without the one half vanishes there
-      And moving any parameter away from them raises both losses
+      Then moving any parameter away from them raises the loss with and without the one half
 
     Scenario: Descent on the loss without the one half is ours at twice the learning rate
       Given a noisy linear data set of 30 samples and 3 features

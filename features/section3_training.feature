@@ -38,25 +38,28 @@ Feature: Training on the diabetes data (article, section 3)
 
   @claim-3.3 @erratum
   Rule: The article's initial loss is the loss at epoch 10,000; the loss at the start is 15011.45
-    The article's loop prints the loss every 10,000 epochs, so its first line is
-    epoch 10,000's. The first epoch measures the all-zero model, whose loss is
-    half the mean squared target.
+    The article's loop reports the loss every 10,000 epochs, so the first figure it
+    shows is epoch 10,000's. The first epoch measures the all-zero model, whose loss
+    is half the mean squared target.
     Article: "Initial loss: ~1930" (section 3)
     Article's figure: ~1930
 
-    Scenario: The loss at the first epoch is that of the all-zero model
+    Scenario: The loss at the first epoch
       Given the article's 200,000-epoch run on the diabetes data
       Then the loss at epoch 1 is 15011.45 to two decimals
-      And it is half the mean squared training target
+
+    Scenario: The loss at the first epoch is that of the all-zero model
+      Given the article's 200,000-epoch run on the diabetes data
+      Then the loss at epoch 1 is half the mean squared training target
 
     Scenario: The article's initial loss is the loss at epoch 10,000
       Given the article's 200,000-epoch run on the diabetes data
       Then the loss at epoch 10,000 is 1930.52 to two decimals
 
-    Scenario: The article's loop first reports epoch 10,000
+    Scenario: The first progress report comes at epoch 10,000
       Given the article's split of the diabetes data
-      When the article's loop trains for 10,000 epochs and prints its progress
-      Then the only line it prints is "epoch 10000 loss 1930.520204"
+      When the model trains for 10,000 epochs at the article's learning rate, reporting its progress
+      Then the only report is "epoch 10000 loss 1930.520204"
 
   @claim-3.4 @holds
   Rule: The final loss is 1392.54, which the article truncates to 1392
@@ -76,12 +79,12 @@ Feature: Training on the diabetes data (article, section 3)
     below 2 / lambda_max (1.99996 here); the article's 0.01 does.
     Article: "each parameter update moves us closer to the optimal solution" (section 3)
 
-    Scenario: At the article's learning rate the distance to the optimum shrinks every epoch
+    Scenario: At the article's learning rate every epoch brings the parameters closer to the optimum
       Given the article's split of the diabetes data
-      When the model trains for 20,000 epochs at 0.01, tracking its distance to the least-squares optimum
-      Then the distance is smaller at every epoch than at the one before
+      When the model trains for 20,000 epochs at 0.01
+      Then its parameters are closer to the least-squares optimum at every epoch than at the one before
 
-    Scenario: Just above the stable bound the distance to the optimum grows
+    Scenario: Just above the stable bound the parameters move away from the optimum
       Given the article's split of the diabetes data
-      When the model trains for 1,000 epochs at 1.01 times the stable learning rate, tracking its distance to the least-squares optimum
-      Then the distance at the last epoch is more than a thousand times the distance at the first
+      When the model trains for 1,000 epochs at 1.01 times the stable learning rate
+      Then its parameters end more than a thousand times farther from the least-squares optimum than they started

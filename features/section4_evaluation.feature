@@ -75,7 +75,6 @@ Feature: Evaluating the trained model (article, section 4)
       Given the article's 200,000-epoch run on the diabetes data
       When the test mean squared error is set against the test targets' variance about their mean
       Then the share of variance explained is 0.40 to two decimals
-      And it equals the test R^2 to twelve decimals
 
   @claim-4.6 @erratum
   Rule: The loss curve is a sum of exponentials, one per curvature direction, not one exponential
@@ -133,9 +132,11 @@ Feature: Evaluating the trained model (article, section 4)
       Then training stops with a divergence error naming the stable bound 1.99996
 
   @claim-4.8 @erratum
-  Rule: After 200,000 epochs gradient descent has not converged; that would take about a hundred million
+  Rule: After 200,000 epochs gradient descent has not converged; that takes tens of millions (about 45 million)
     The flattest curvature direction shrinks by a factor 1 - 0.01 x 1.9e-5 per
-    epoch, so its share of the error needs ~5 million epochs per factor e.
+    epoch, so its share of the error needs ~5 million epochs per factor e. Within
+    a whole unit of the optimum's parameters is where the article's 0.01 gets
+    after about 45 million epochs.
     Article: "confirming that gradient descent converged properly" (section 4)
 
     Scenario: The final loss is still above the least-squares optimum's
@@ -147,19 +148,21 @@ Feature: Evaluating the trained model (article, section 4)
       Given the article's 200,000-epoch run on the diabetes data
       Then the loss fell by 0.19 from epoch 190,000 to epoch 200,000 to two decimals
 
-    Scenario: The final parameters are far from the optimum and the gradient has not vanished
+    Scenario: The final parameters are still far from the optimum
       Given the article's 200,000-epoch run on the diabetes data
       Then gradient descent's parameters are 1338 from the least-squares optimum's to the nearest whole number
-      And the length of its final gradient is 0.042 to two significant figures, where the optimum's is zero to rounding
+
+    Scenario: The final gradient has not vanished
+      Given the article's 200,000-epoch run on the diabetes data
+      Then the length of its final gradient is 0.042 to two significant figures
 
     Scenario Outline: After <epochs> epochs gradient descent is <distance> from the optimum
       Given the article's split of the diabetes data
-      When gradient descent runs for <epochs> epochs at 0.01, computed in closed form
+      When gradient descent runs for <epochs> epochs at 0.01
       Then its parameters are <distance> from the least-squares optimum's to the nearest whole number
-      And its training loss is <excess> % above the optimum's to two decimals
 
       Examples:
-        | epochs      | distance | excess |
-        | 200,000     | 1338     | 1.30   |
-        | 10,000,000  | 204      | 0.03   |
-        | 100,000,000 | 0        | 0.00   |
+        | epochs     | distance |
+        | 10,000,000 | 204      |
+        | 15,000,000 | 78       |
+        | 45,000,000 | 0        |

@@ -6,15 +6,14 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from diabetes_steps import parse
 from hypothesis import given as for_all
 from pytest_bdd import given, parsers, scenarios, then, when
-from strategies import Problem, quadratic_gradcheck_tolerance, split_theta
+from strategies import Problem, loss_in_theta, quadratic_gradcheck_tolerance, split_theta
 
 import linreg
 
 scenarios("section1_model_and_loss.feature")
-
-FRACTIONS = {"a quarter": 0.25, "half": 0.5, "three quarters": 0.75}
 
 
 def loss_without_half(problem: Problem):
@@ -66,13 +65,6 @@ def _(n: int, d: int) -> Problem:
 
 
 # ---------------------------------------------------------------- When
-@when(
-    "the gradient of the loss without the one half is estimated by central differences", target_fixture="fd"
-)
-def _(data: Problem) -> np.ndarray:
-    return linreg.numerical_gradient(loss_without_half(data), data.theta)
-
-
 @when("the least-squares parameters are found", target_fixture="optimum")
 def _(data: Problem) -> Problem:
     params = linreg.least_squares(data.X, data.y)
@@ -80,13 +72,11 @@ def _(data: Problem) -> Problem:
 
 
 @when(
-    parsers.parse(
-        "both losses are descended for {epochs:d} epochs at {fraction} of our stable learning rate"
-    ),
+    parse("both losses are descended for {epochs:d} epochs at {fraction:Fraction} our stable learning rate"),
     target_fixture="descents",
 )
-def _(data: Problem, epochs: int, fraction: str) -> Descents:
-    alpha = FRACTIONS[fraction] * linreg.stable_learning_rate(data.X)
+def _(data: Problem, epochs: int, fraction: float) -> Descents:
+    alpha = fraction * linreg.stable_learning_rate(data.X)
     return Descents(
         ours=linreg.linear_train(data.X, data.y, alpha, epochs)[:2],
         ours_doubled=linreg.linear_train(data.X, data.y, 2 * alpha, epochs)[:2],
@@ -137,46 +127,33 @@ def _(any_problem):
     check()
 
 
-@then("it is zero exactly when every residual is zero")
+@then("the loss is zero exactly when every residual is zero")
 def _(any_problem):
     @for_all(any_problem)
     def check(p: Problem) -> None:
         y_hat, loss, _, _ = linreg.linear_loss(p.X, p.y, p.w, p.b)
-        # Values within ±10 and no subnormals: a non-zero residual is at least ~1e-15, whose
-        # square (1e-30) does not underflow, so a non-zero residual means a positive loss.
+        # Magnitudes 0 or within [1e-6, 10] (strategies.finite): a non-zero residual is at
+        # least ~1e-28, whose square (~1e-56) does not underflow, so it means a positive loss.
         assert (loss == 0.0) == bool(np.all(y_hat == p.y))
 
     check()
 
 
 # ---------------------------------------------------------------- Then: claims 1.3 and 1.4
-@then("it is twice dw and db, to six significant digits")
-def _(fd: np.ndarray, data: Problem):
-    # The loss without the 1/2 is a quadratic too, so the central difference is exact up to
-    # rounding; quadratic_gradcheck_tolerance bounds that rounding (for twice the loss, twice it).
+@then("the gradient of the loss without the one half is twice dw and db, to six significant digits")
+def _(evaluated, data: Problem):
+    # Central differences of the loss without the 1/2, so nothing leans on claim 1.3 or on
+    # linear_loss's gradient. That loss is a quadratic too, so the central difference is exact
+    # up to rounding; quadratic_gradcheck_tolerance bounds that rounding (for twice the loss, twice it).
+    numeric = linreg.numerical_gradient(loss_without_half(data), data.theta)
+    ours = linreg.flatten_params({"w": evaluated.dw, "b": evaluated.db})
     tol = quadratic_gradcheck_tolerance(data)
-    _, _, dw, db = linreg.linear_loss(data.X, data.y, data.w, data.b)
-    ours = np.append(dw.ravel(), db)
-    np.testing.assert_allclose(fd, 2 * ours, rtol=tol["rtol"], atol=2 * tol["atol"])
+    np.testing.assert_allclose(numeric, 2 * ours, rtol=tol["rtol"], atol=2 * tol["atol"])
 
 
-@then("the gradient of the loss with and without the one half vanishes there")
+@then("moving any parameter away from them raises the loss with and without the one half")
 def _(optimum: Problem):
-    _, _, dw, db = linreg.linear_loss(optimum.X, optimum.y, optimum.w, optimum.b)
-    # lstsq is backward stable: the normal-equation residual is rounding-sized, about
-    # eps * cond * |X| |y|, here below 1e-12 of the gradient at the zero model (measured ~1e-16).
-    _, _, dw0, db0 = linreg.linear_loss(optimum.X, optimum.y, np.zeros_like(optimum.w), 0.0)
-    scale = np.abs(np.append(dw0, db0)).max()
-    assert np.abs(np.append(dw, db)).max() <= 1e-12 * scale
-    fd = linreg.numerical_gradient(loss_without_half(optimum), optimum.theta)
-    # Central differences of a quadratic: rounding only (see quadratic_gradcheck_tolerance).
-    assert np.abs(fd).max() <= 2 * quadratic_gradcheck_tolerance(optimum)["atol"]
-
-
-@then("moving any parameter away from them raises both losses")
-def _(optimum: Problem):
-    ours = lambda t: linreg.linear_loss(optimum.X, optimum.y, *split_theta(t))[1]  # noqa: E731
-    without = loss_without_half(optimum)
+    ours, without = loss_in_theta(optimum), loss_without_half(optimum)
     theta = optimum.theta
     for i in range(theta.size):
         for step in (-1e-3, 1e-3):
@@ -191,13 +168,13 @@ def _(descents: Descents):
     _, params = descents.ours_doubled
     # Finite-difference gradients of a quadratic are exact to ~1e-9 here; a few contracting steps
     # do not amplify that, so six digits leave three to spare.
-    np.testing.assert_allclose(descents.without_half[1], np.append(params["w"], params["b"]), rtol=1e-6)
+    np.testing.assert_allclose(descents.without_half[1], linreg.flatten_params(params), rtol=1e-6)
 
 
 @then(parsers.parse("they differ from ours at a quarter of the stable rate"))
 def _(descents: Descents):
     _, params = descents.ours
-    ours = np.append(params["w"], params["b"])
+    ours = linreg.flatten_params(params)
     # After a few epochs the two paths are visibly apart, far beyond the 1e-6 agreement above.
     assert np.abs(descents.without_half[1] - ours).max() > 1e-3 * np.abs(ours).max()
 
