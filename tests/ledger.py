@@ -59,34 +59,28 @@ FIGURE_PREFIX = "Article's figure:"
 
 
 # --------------------------------------------------------------------------- measured figures
-def _theta(params: dict) -> np.ndarray:
-    return np.vstack([np.asarray(params["w"]).reshape(-1, 1), [[float(params["b"])]]])
-
-
-def _gap_to_optimum(run: ArticleRun) -> float:
-    return float(np.linalg.norm(_theta(run.gradient_descent.params) - _theta(run.optimum.params)))
-
-
-def _condition_number(run: ArticleRun) -> float:
-    eigenvalues = np.linalg.eigvalsh(hessian(run.split.X_train))
-    return float(eigenvalues[-1] / eigenvalues[0])
-
-
 def _excess_drop(run: ArticleRun, start: int, stop: int) -> float:
     """Fraction by which the loss's excess over the optimum falls from epoch ``start`` to ``stop``."""
-    optimum = run.optimum.train_loss
-    return 1.0 - (run.loss_at(stop) - optimum) / (run.loss_at(start) - optimum)
+    return 1.0 - run.excess_loss(stop) / run.excess_loss(start)
 
 
-def _excess(run: ArticleRun, epoch: int) -> float:
+def _relative_excess(run: ArticleRun, epoch: int) -> float:
     """How far the loss at ``epoch`` is above the optimum's, as a fraction of the latter."""
-    return run.loss_at(epoch) / run.optimum.train_loss - 1.0
+    return run.excess_loss(epoch) / run.optimum.train_loss
 
 
-def _slowest_kept(run: ArticleRun) -> float:
-    """Fraction of its initial error the flattest eigen-direction still carries after the run."""
-    smallest = np.linalg.eigvalsh(hessian(run.split.X_train))[0]
-    return float((1.0 - run.learning_rate * smallest) ** run.epochs)
+def _conditioning(run: ArticleRun) -> str:
+    """Claim 5.4's figure: the Hessian's condition number, and what its flattest direction keeps.
+
+    That direction shrinks by (1 - alpha lambda_min) per epoch, so after the run it still
+    carries that to the power ``epochs`` of its initial error.
+    """
+    eigenvalues = np.linalg.eigvalsh(hessian(run.split.X_train))
+    kept = (1.0 - run.learning_rate * eigenvalues[0]) ** run.epochs
+    return (
+        f"condition number {_comma(eigenvalues[-1] / eigenvalues[0])}; the flattest direction keeps "
+        f"{kept:.0%} of its error after {run.epochs:,} epochs"
+    )
 
 
 def _rises(run: ArticleRun) -> int:
@@ -115,7 +109,7 @@ MEASURED: dict[str, Callable[[ArticleRun], str]] = {
     ),
     "claim-3.3": lambda r: f"epoch 1: {r.loss_at(1):.2f}; epoch 10,000: {r.loss_at(10_000):.2f}",
     "claim-3.4": lambda r: f"{r.loss_at(r.epochs):.2f} (optimum {r.optimum.train_loss:.2f})",
-    "claim-3.5": lambda r: f"after {r.epochs:,} epochs still {_gap_to_optimum(r):,.0f} from the optimum",
+    "claim-3.5": lambda r: f"after {r.epochs:,} epochs still {r.distance_to_optimum:,.0f} from the optimum",
     "claim-4.3": lambda r: f"{r.gradient_descent.test_r2:.4f}",
     "claim-4.4": lambda r: f"{r.gradient_descent.test_mse:.2f}",
     "claim-4.5": lambda r: f"{r.gradient_descent.test_r2:.1%} of the test variance",
@@ -125,28 +119,25 @@ MEASURED: dict[str, Callable[[ArticleRun], str]] = {
     ),
     "claim-4.7": lambda r: f"{_rises(r)} rises in {r.epochs - 1:,} steps",
     "claim-4.8": lambda r: (
-        f"final loss {r.loss_at(r.epochs) - r.optimum.train_loss:.2f} "
-        f"({_excess(r, r.epochs):.1%}) above the optimum's {r.optimum.train_loss:.2f}"
+        f"final loss {r.excess_loss(r.epochs):.2f} "
+        f"({_relative_excess(r, r.epochs):.1%}) above the optimum's {r.optimum.train_loss:.2f}"
     ),
     "claim-5.1": lambda r: f"{_sklearn(r).test_mse:.2f}",
     "claim-5.2": lambda r: f"{_sklearn(r).test_r2:.4f}",
     "claim-5.3": lambda r: (
         f"test MSE {r.gradient_descent.test_mse:.2f} vs {_sklearn(r).test_mse:.2f} "
         f"({_sklearn(r).test_mse / r.gradient_descent.test_mse - 1:.1%} apart); "
-        f"parameters {_gap_to_optimum(r):,.0f} apart"
+        f"parameters {r.distance_to_optimum:,.0f} apart"
     ),
-    "claim-5.4": lambda r: (
-        f"condition number {_comma(_condition_number(r))}; the flattest direction keeps "
-        f"{_slowest_kept(r):.0%} of its error after {r.epochs:,} epochs"
-    ),
+    "claim-5.4": _conditioning,
     "claim-5.5": lambda r: f"{r.gradient_descent.test_r2:.4f} vs {_sklearn(r).test_r2:.4f}",
     "claim-6.5": lambda r: (
-        f"loss above the optimum's: {_excess(r, 10_000):.1%} after 10,000 epochs, "
-        f"{_excess(r, r.epochs):.1%} after {r.epochs:,}"
+        f"loss above the optimum's: {_relative_excess(r, 10_000):.1%} after 10,000 epochs, "
+        f"{_relative_excess(r, r.epochs):.1%} after {r.epochs:,}"
     ),
     "claim-6.4": lambda r: (
         f"stable bound 2/λmax = {stable_learning_rate(r.split.X_train):.5f}; "
-        f"0.01 is {stable_learning_rate(r.split.X_train) / r.learning_rate:.0f} times below"
+        f"{r.learning_rate:g} is {stable_learning_rate(r.split.X_train) / r.learning_rate:.0f} times below"
     ),
 }
 
@@ -180,7 +171,19 @@ class RuleRef:
 
     @property
     def step_module(self) -> str:
-        return f"tests/test_{Path(self.feature).stem}.py"
+        return step_module(self.feature)
+
+
+@dataclass(frozen=True)
+class FeatureRef:
+    path: str  # relative to the repository root, e.g. features/section3_training.feature
+    name: str
+    tags: frozenset[str]
+    description: str
+
+    @property
+    def sections(self) -> list[str]:
+        return sorted(t for t in self.tags if t.startswith("section-"))
 
 
 @dataclass
@@ -188,6 +191,21 @@ class Spec:
     rules: list[RuleRef]
     loose: list[tuple[str, str | None, ScenarioRef]]  # scenarios outside any Rule
     tags: dict[str, list[str]]  # every tag -> where it appears ("file:line")
+    features: list[FeatureRef] = field(default_factory=list)
+
+    def scenarios_of(self, feature: str) -> list[ScenarioRef]:
+        """Every scenario of the feature file at ``feature`` (a FeatureRef's path), in file order.
+
+        Duplicated names are kept: pytest-bdd keys scenarios by name and would hide them.
+        """
+        found = [s for rule in self.rules if rule.feature == feature for s in rule.scenarios]
+        found += [s for path, _, s in self.loose if path == feature]
+        return sorted(found, key=lambda s: s.line)
+
+
+def step_module(feature: str) -> str:
+    """The module that binds ``feature`` (features/X.feature -> tests/test_X.py), by convention."""
+    return f"tests/test_{Path(feature).stem}.py"
 
 
 def _tag_names(tags: Iterable) -> frozenset[str]:
@@ -211,6 +229,7 @@ def parse_spec(features: Path = FEATURES) -> Spec:
     rules: list[RuleRef] = []
     loose: list[tuple[str, str | None, ScenarioRef]] = []
     tags: dict[str, list[str]] = {}
+    features_found: list[FeatureRef] = []
 
     def note(names: Iterable, path: Path) -> None:
         for tag in names:
@@ -223,7 +242,11 @@ def parse_spec(features: Path = FEATURES) -> Spec:
         note(feature.tags, path)
         name = f"features/{path.relative_to(features).as_posix()}"
         feature_tags = _tag_names(feature.tags)
-        sections = sorted(t for t in feature_tags if t.startswith("section-"))
+        ref_feature = FeatureRef(
+            path=name, name=feature.name.strip(), tags=feature_tags, description=feature.description
+        )
+        features_found.append(ref_feature)
+        sections = ref_feature.sections
         section = sections[0].removeprefix("section-") if sections else None
         for child in feature.children:
             if child.scenario is not None:
@@ -247,18 +270,22 @@ def parse_spec(features: Path = FEATURES) -> Spec:
                         note(grandchild.scenario.tags, path)
                         ref.scenarios.append(_scenario(grandchild.scenario, ref.tags))
                 rules.append(ref)
-    return Spec(rules=rules, loose=loose, tags=tags)
+    return Spec(rules=rules, loose=loose, tags=tags, features=features_found)
+
+
+def registered_markers(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
+    """Every marker registered in pyproject.toml -> its description, in the order listed there."""
+    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    markers: dict[str, str] = {}
+    for marker in config["tool"]["pytest"]["ini_options"]["markers"]:
+        name, _, description = marker.partition(":")
+        markers[name.strip()] = description.strip()
+    return markers
 
 
 def registered_claims(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
     """``claim-N.M`` -> its marker description, in the order pyproject.toml lists them."""
-    config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    claims: dict[str, str] = {}
-    for marker in config["tool"]["pytest"]["ini_options"]["markers"]:
-        name, _, description = marker.partition(":")
-        if name.startswith("claim-"):
-            claims[name.strip()] = description.strip()
-    return claims
+    return {name: text for name, text in registered_markers(pyproject).items() if name.startswith("claim-")}
 
 
 # --------------------------------------------------------------------------- rendering

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from PIL import Image
+from tqdm import tqdm
 
-from linreg.cli import _progress_callback, main
-from linreg.experiment import run_article
+import linreg.cli
+from linreg.cli import _PROGRESS_STEPS, main
+from linreg.experiment import ArticleRun
+from linreg.plotting import describe_run
+from linreg.report import ARTICLE_FIGURES, DASH
 
 EPOCHS = 20_000
+SHORT = 1_001  # below 10,000, and not a multiple of the progress bar's chunk
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class Reproduced(NamedTuple):
+    status: int
+    stdout: str
+    out: Path
+    run: ArticleRun  # what the command measured, kept by wrapping its run_article
 
 
 def table_rows(stdout: str) -> dict[str, list[str]]:
@@ -22,27 +37,63 @@ def table_rows(stdout: str) -> dict[str, list[str]]:
     return {row[0]: row[1:] for row in cells}
 
 
-@pytest.fixture(scope="module")
-def reproduced(tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
+class RecordingBar(tqdm):
+    """A progress bar that is always on (tests have no terminal) and records each advance."""
+
+    monitor_interval = 0  # no monitor thread left behind by the test
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.update(disable=False, file=io.StringIO())
+        self.steps: list[int] = []
+        super().__init__(*args, **kwargs)
+
+    def update(self, n: float | None = 1) -> bool | None:
+        self.steps.append(n)
+        return super().update(n)
+
+
+def reproduce(args: list[str], out: Path) -> Reproduced:
+    runs: list[ArticleRun] = []
+
+    def keep(*a, **kw) -> ArticleRun:
+        runs.append(original(*a, **kw))
+        return runs[-1]
+
+    original = linreg.cli.run_article
     capture = io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("sys.stdout", capture)
-        status = main(["reproduce", "--epochs", f"{EPOCHS}", "--out", str(out)])
-    return status, capture.getvalue(), out
+        mp.setattr(linreg.cli, "run_article", keep)
+        status = main(["reproduce", *args, "--out", str(out)])
+    (run,) = runs
+    return Reproduced(status, capture.getvalue(), out, run)
 
 
 @pytest.fixture(scope="module")
-def measured():
-    return run_article(epochs=EPOCHS)
+def reproduced(tmp_path_factory) -> Reproduced:
+    return reproduce(["--epochs", f"{EPOCHS}"], tmp_path_factory.mktemp("out"))
 
 
-def test_reproduce_exits_zero(reproduced):
-    assert reproduced[0] == 0
+@pytest.fixture(scope="module")
+def short(tmp_path_factory) -> tuple[Reproduced, list[RecordingBar]]:
+    bars: list[RecordingBar] = []
+
+    def bar(*args, **kwargs) -> RecordingBar:
+        bars.append(RecordingBar(*args, **kwargs))
+        return bars[-1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("tqdm.tqdm", bar)  # cli imports it from tqdm when the command runs
+        result = reproduce(["--epochs", f"{SHORT}"], tmp_path_factory.mktemp("short"))
+    return result, bars
 
 
-def test_table_has_the_six_rows_in_order(reproduced):
-    assert list(table_rows(reproduced[1])) == [
+def test_reproduce_exits_zero(reproduced: Reproduced) -> None:
+    assert reproduced.status == 0
+
+
+def test_table_has_the_six_rows_in_order(reproduced: Reproduced) -> None:
+    assert list(table_rows(reproduced.stdout)) == [
         "Loss at epoch 1",
         "Loss at epoch 10,000",
         f"Final loss (epoch {EPOCHS:,})",
@@ -52,56 +103,57 @@ def test_table_has_the_six_rows_in_order(reproduced):
     ]
 
 
-def test_table_values_are_what_run_article_measures(reproduced, measured):
-    rows = table_rows(reproduced[1])
+def test_table_values_are_what_the_run_measured(reproduced: Reproduced) -> None:
+    rows, run = table_rows(reproduced.stdout), reproduced.run
+    assert run.epochs == EPOCHS
     # The printed cells are rounded: compare at the printed precision.
-    assert rows["Loss at epoch 1"][1:] == [f"{measured.loss_at(1):.2f}", "—"]
-    assert rows["Loss at epoch 10,000"][1:] == [f"{measured.loss_at(10_000):.2f}", "—"]
-    assert rows[f"Final loss (epoch {EPOCHS:,})"][1:] == [f"{measured.loss_at(EPOCHS):.2f}", "—"]
-    assert rows["Test R^2"][1:] == [
-        f"{measured.gradient_descent.test_r2:.4f}",
-        f"{measured.sklearn.test_r2:.4f}",
-    ]
-    assert rows["Test MSE"][1:] == [
-        f"{measured.gradient_descent.test_mse:.2f}",
-        f"{measured.sklearn.test_mse:.2f}",
-    ]
+    assert rows["Loss at epoch 1"][1:] == [f"{run.loss_at(1):.2f}", DASH]
+    assert rows["Loss at epoch 10,000"][1:] == [f"{run.loss_at(10_000):.2f}", DASH]
+    assert rows[f"Final loss (epoch {EPOCHS:,})"][1:] == [f"{run.loss_at(EPOCHS):.2f}", DASH]
+    assert rows["Test R^2"][1:] == [f"{run.gradient_descent.test_r2:.4f}", f"{run.sklearn.test_r2:.4f}"]
+    assert rows["Test MSE"][1:] == [f"{run.gradient_descent.test_mse:.2f}", f"{run.sklearn.test_mse:.2f}"]
     assert rows["Least-squares optimum's training loss"][1:] == [
-        f"{measured.optimum.train_loss:.2f}",
-        f"{measured.sklearn.train_loss:.2f}",
+        f"{run.optimum.train_loss:.2f}",
+        f"{run.sklearn.train_loss:.2f}",
     ]
 
 
-def test_article_column_shows_what_the_article_reports(reproduced):
-    rows = table_rows(reproduced[1])
-    # The article's section 3 and 5 figures, as it prints them.
-    assert rows["Loss at epoch 1"][0] == "~1930"
-    assert rows["Loss at epoch 10,000"][0] == "—"
-    assert rows["Test R^2"][0] == "0.4045 / 0.40"
+def test_article_column_shows_what_the_article_reports(reproduced: Reproduced) -> None:
+    article = {quantity: cells[0] for quantity, cells in table_rows(reproduced.stdout).items()}
+    assert article == {
+        "Loss at epoch 1": ARTICLE_FIGURES["initial_loss"],
+        "Loss at epoch 10,000": DASH,
+        f"Final loss (epoch {EPOCHS:,})": ARTICLE_FIGURES["final_loss"],
+        "Test R^2": f"{ARTICLE_FIGURES['test_r2']} / {ARTICLE_FIGURES['sklearn_test_r2']}",
+        "Test MSE": f"{ARTICLE_FIGURES['test_mse']} / {ARTICLE_FIGURES['sklearn_test_mse']}",
+        "Least-squares optimum's training loss": DASH,
+    }
 
 
-def test_loss_curve_is_a_png_at_the_printed_path(reproduced):
-    _, stdout, out = reproduced
-    path = out / "loss_curve.png"
-    assert f"Loss curve written to {path}" in stdout
-    data = path.read_bytes()
-    assert len(data) > len(PNG_SIGNATURE) and data.startswith(PNG_SIGNATURE)
+def test_loss_curve_is_a_png_at_the_printed_path(reproduced: Reproduced) -> None:
+    path = reproduced.out / "loss_curve.png"
+    assert f"Loss curve written to {path}" in reproduced.stdout
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
 
 
-def test_short_runs_show_a_dash_at_epoch_10000(tmp_path, capsys):
-    assert main(["reproduce", "--epochs", "500", "--out", str(tmp_path)]) == 0
-    assert table_rows(capsys.readouterr().out)["Loss at epoch 10,000"][1] == "—"
+def test_the_loss_curve_records_the_run_it_shows(reproduced: Reproduced) -> None:
+    with Image.open(reproduced.out / "loss_curve.png") as image:
+        description = image.text["Description"]
+    run = reproduced.run
+    assert description == describe_run(run.loss_history, run.optimum.train_loss)
 
 
-def test_progress_advances_in_chunks_to_the_total():
-    from tqdm import tqdm
+def test_short_runs_show_a_dash_at_epoch_10000(short) -> None:
+    result, _ = short
+    assert table_rows(result.stdout)["Loss at epoch 10,000"][1] == DASH
 
-    bar = tqdm(total=1000, file=io.StringIO(), disable=False)
-    callback = _progress_callback(bar, 1000)
-    for epoch in range(1, 1001):
-        callback(epoch, 0.0, None, 0.0)
-    assert bar.n == 1000
-    bar.close()
+
+def test_progress_advances_in_chunks_and_ends_at_the_total(short) -> None:
+    # 1,001 epochs: 200 chunks of 1,001 // _PROGRESS_STEPS = 5 epochs, then the one left over.
+    _, (bar,) = short
+    chunk = SHORT // _PROGRESS_STEPS
+    assert bar.steps == [chunk] * (SHORT // chunk) + [SHORT % chunk]
+    assert bar.n == bar.total == SHORT
 
 
 def test_help_explains_every_option(capsys):

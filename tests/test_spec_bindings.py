@@ -1,121 +1,96 @@
 """The spec's own conventions (features/README.md), checked on the parsed feature files.
 
-Feature files are read with pytest-bdd's own Gherkin parser, the one that runs them, so what
-is checked here is what pytest-bdd sees. The raw document is used rather than pytest-bdd's
-``Feature`` because the latter keys scenarios by name, hiding exactly the duplicates we look for.
+The feature files are read by :func:`ledger.parse_spec`, with pytest-bdd's own Gherkin
+parser (the one that runs them), so what is checked here is what pytest-bdd and the
+claims ledger see. The ledger's own checks (stale, links, measured figures) are in
+test_ledger.py.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from pytest_bdd.gherkin_parser import GherkinDocument, Rule, get_gherkin_document
+from ledger import ARTICLE_PREFIX, ROOT, VERDICTS, FeatureRef, parse_spec, registered_markers, step_module
 
-ROOT = Path(__file__).resolve().parent.parent
-FEATURES = sorted((ROOT / "features").glob("*.feature"))
-VERDICTS = {"holds", "conditional", "erratum"}
-CLAIM = re.compile(r"claim-\d+\.\d+")
-SECTION = re.compile(r"section-\d+")
+SPEC = parse_spec()
+MARKERS = registered_markers()
+CLAIMS = [name for name in MARKERS if name.startswith("claim-")]
 
 
-@pytest.fixture(scope="module")
-def registered(pytestconfig: pytest.Config) -> set[str]:
-    """Marker names registered in pyproject.toml, as pytest itself read them."""
-    return {line.split(":", 1)[0].strip() for line in pytestconfig.getini("markers")}
-
-
-def _bound_feature_files() -> set[str]:
-    """Every string literal passed to ``scenarios(...)`` by a tests/test_*.py module."""
-    bound = set()
-    for module in (ROOT / "tests").glob("test_*.py"):
+def _bound_feature_files() -> dict[str, set[str]]:
+    """tests/test_*.py module -> the string literals it passes to ``scenarios(...)``."""
+    bound: dict[str, set[str]] = {}
+    for module in sorted((ROOT / "tests").glob("test_*.py")):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "scenarios":
-                bound |= {
+                bound.setdefault(module.relative_to(ROOT).as_posix(), set()).update(
                     a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
-                }
+                )
     return bound
 
 
-def _tags(node) -> list[str]:
-    return [tag.name.lstrip("@") for tag in node.tags]
+def _is_contract(feature: FeatureRef) -> bool:
+    return "contract" in feature.tags
 
 
-def _rules(document: GherkinDocument) -> list[Rule]:
-    return [child.rule for child in document.feature.children if child.rule is not None]
+by_feature = pytest.mark.parametrize("feature", SPEC.features, ids=[f.path for f in SPEC.features])
 
 
-@pytest.fixture(params=FEATURES, ids=[path.name for path in FEATURES])
-def document(request) -> GherkinDocument:
-    return get_gherkin_document(str(request.param))
+def test_the_feature_files_bound_are_the_feature_files_present() -> None:
+    # Each by its conventional module, which the ledger's "Steps" column links to; and no
+    # module names a file that is not there.
+    present = {step_module(f.path): {f.path.removeprefix("features/")} for f in SPEC.features}
+    assert _bound_feature_files() == present
 
 
-def test_there_are_feature_files() -> None:
-    assert FEATURES
+@by_feature
+def test_every_feature_has_a_narrative(feature: FeatureRef) -> None:
+    assert feature.description.strip(), feature.name
 
 
-@pytest.mark.parametrize("path", FEATURES, ids=[path.name for path in FEATURES])
-def test_every_feature_file_is_bound_by_a_test_module(path: Path) -> None:
-    assert path.name in _bound_feature_files(), f'no tests/test_*.py calls scenarios("{path.name}")'
+@by_feature
+def test_every_article_feature_carries_one_registered_section_tag(feature: FeatureRef) -> None:
+    # Input checking is linreg's guarantee, no section of the article: `-m section-2` must not
+    # run it.
+    expected = 0 if _is_contract(feature) else 1
+    assert len(feature.sections) == expected, f"{feature.path}: {feature.sections}"
+    assert all(section in MARKERS for section in feature.sections)
 
 
-def test_every_feature_carries_one_registered_section_tag(
-    document: GherkinDocument, registered: set[str]
-) -> None:
-    sections = [tag for tag in _tags(document.feature) if SECTION.fullmatch(tag)]
-    assert len(sections) == 1, sections
-    assert sections[0] in registered
+@by_feature
+def test_every_rule_has_a_name_and_scenarios(feature: FeatureRef) -> None:
+    for rule in (r for r in SPEC.rules if r.feature == feature.path):
+        assert rule.name, f"{feature.path}:{rule.line}"
+        assert rule.scenarios, rule.name
 
 
-def test_every_feature_has_a_narrative(document: GherkinDocument) -> None:
-    assert document.feature.description.strip(), document.feature.name
-
-
-def test_every_claim_rule_has_one_registered_claim_and_one_verdict(
-    document: GherkinDocument, registered: set[str]
-) -> None:
-    contract_feature = "contract" in _tags(document.feature)
-    for rule in _rules(document):
-        tags = _tags(rule)
-        claims = [tag for tag in tags if CLAIM.fullmatch(tag)]
-        verdicts = [tag for tag in tags if tag in VERDICTS]
-        if contract_feature or "contract" in tags:
+@by_feature
+def test_every_claim_rule_has_one_claim_one_verdict_and_the_articles_words(feature: FeatureRef) -> None:
+    for rule in (r for r in SPEC.rules if r.feature == feature.path):
+        verdicts = [t for t in rule.tags if t in VERDICTS]
+        if _is_contract(feature) or "contract" in rule.tags:
             # Input checking is linreg's guarantee, not the article's claim: no claim, no verdict.
-            assert not claims and not verdicts, (rule.name, tags)
+            assert not rule.claims and not verdicts, (rule.name, sorted(rule.tags))
             continue
-        assert len(claims) == 1, (rule.name, claims)
-        assert claims[0] in registered, (rule.name, claims[0])
+        assert len(rule.claims) == 1, (rule.name, rule.claims)
         assert len(verdicts) == 1, (rule.name, verdicts)
-        assert any(line.strip().startswith("Article:") for line in rule.description.splitlines()), (
-            f"rule {rule.name!r} does not quote the article on an 'Article:' line"
-        )
+        assert rule.article, f"rule {rule.name!r} does not quote the article on an {ARTICLE_PREFIX!r} line"
 
 
-def test_every_rule_has_a_name_and_scenarios(document: GherkinDocument) -> None:
-    for rule in _rules(document):
-        assert rule.name.strip()
-        assert any(child.scenario is not None for child in rule.children), rule.name
+@by_feature
+def test_scenario_names_are_unique_within_a_feature(feature: FeatureRef) -> None:
+    names = Counter(s.name for s in SPEC.scenarios_of(feature.path))
+    assert [name for name, count in names.items() if count > 1] == []
 
 
-def test_each_claim_is_stated_by_one_rule_only() -> None:
-    claims = Counter(
-        tag
-        for path in FEATURES
-        for rule in _rules(get_gherkin_document(str(path)))
-        for tag in _tags(rule)
-        if CLAIM.fullmatch(tag)
-    )
-    assert not [claim for claim, count in claims.items() if count > 1]
+def test_every_claim_tag_is_registered() -> None:
+    # Wherever it stands (feature, rule or scenario), so a typo cannot invent a claim.
+    tagged = {tag: where for tag, where in SPEC.tags.items() if tag.startswith("claim-")}
+    assert {tag: where for tag, where in tagged.items() if tag not in CLAIMS} == {}
 
 
-def test_scenario_names_are_unique_within_a_feature(document: GherkinDocument) -> None:
-    names = Counter(
-        child.scenario.name
-        for container in [document.feature, *_rules(document)]
-        for child in container.children
-        if child.scenario is not None
-    )
-    assert not [name for name, count in names.items() if count > 1]
+def test_every_registered_claim_is_stated_by_exactly_one_rule_with_scenarios() -> None:
+    stated = Counter(claim for rule in SPEC.rules if rule.scenarios for claim in rule.claims)
+    assert {claim: stated[claim] for claim in CLAIMS if stated[claim] != 1} == {}
