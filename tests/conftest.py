@@ -1,4 +1,6 @@
-"""Step definitions shared by several feature files.
+"""Step definitions shared by several feature files (sections 1 and 2, and the contract).
+
+The diabetes-data features (sections 3 to 6) share theirs through tests/diabetes_steps.py.
 
 Session fixtures (the diabetes split, the 200,000-epoch run) and the Hypothesis
 profiles live in the top-level conftest.py so the executed docs share them.
