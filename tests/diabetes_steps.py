@@ -164,13 +164,14 @@ def _(split, epochs, rate):
         losses.append(loss)
         path.append(linreg.flatten_params({"w": w, "b": b}))
 
+    error = None
     try:
         linreg.linear_train(
             split.X_train, split.y_train, learning_rate(rate, split.X_train), epochs, callback=record
         )
-    except linreg.TrainingDiverged as error:
-        return Training(np.asarray(losses), np.asarray(path), error)
-    return Training(np.asarray(losses), np.asarray(path), None)
+    except linreg.TrainingDiverged as diverged:
+        error = diverged
+    return Training(np.asarray(losses), np.asarray(path), error)
 
 
 @when("least squares is solved on the training rows", target_fixture="fitted")
