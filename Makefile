@@ -39,7 +39,7 @@ clean:
 
 ## The claims ledger (docs/claims.md and README's summary), regenerated from features/ and a run.
 claims: setup
-	$(BIN)/python tests/ledger.py --write
+	PYTHONPATH=tests $(BIN)/python -m tooling.ledger --write
 
 ## The loss curve in the docs, drawn by the same code as `linreg reproduce`.
 figure: setup

@@ -1,6 +1,8 @@
-"""Fixtures and Hypothesis profiles shared by the whole suite: tests/ and docs/.
+"""What the whole suite shares, tests/ and docs/: the spec's plugin and the Hypothesis profiles.
 
-They live at the top so that the executed docs reuse the one 200,000-epoch run.
+The plugin, tests/tooling/plugin.py, chooses the implementation under test (``--impl``) and
+holds the session fixtures (the diabetes split, the one 200,000-epoch run, the
+implementation's update), so the executed docs reuse the same run.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from linreg import least_squares
-from linreg.experiment import ArticleRun, Fit, Split, fit_sklearn, load_diabetes_split, run_article
+pytest_plugins = ["tooling.plugin"]
 
 # "ci": deterministic (derandomised, no example database) so a red CI run is
 # reproducible; "dev": fewer examples for a quick loop. CI sets CI=true.
@@ -27,30 +28,6 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
-
-
-@pytest.fixture(scope="session")
-def diabetes_split() -> Split:
-    """The article's 80/20 split of the diabetes data (section 3)."""
-    return load_diabetes_split()
-
-
-@pytest.fixture(scope="session")
-def diabetes_optimum(diabetes_split: Split) -> Fit:
-    """The exact least-squares model of the training rows, scored (cheap: one lstsq)."""
-    return Fit.of(diabetes_split, least_squares(diabetes_split.X_train, diabetes_split.y_train))
-
-
-@pytest.fixture(scope="session")
-def sklearn_fit(diabetes_split: Split) -> Fit:
-    """scikit-learn's LinearRegression on the training rows, scored (cheap: no training loop)."""
-    return fit_sklearn(diabetes_split)
-
-
-@pytest.fixture(scope="session")
-def article_run(diabetes_split: Split) -> ArticleRun:
-    """The article's 200,000-epoch run at learning rate 0.01, computed once per session."""
-    return run_article(diabetes_split)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -5,6 +5,7 @@ Feature: The model and its loss (article, section 1)
   the number of samples. It says the factor one half is there to tidy up the
   derivative and changes nothing. We check the shapes, the formula and sign of the
   loss, and what the one half does and does not change.
+  Article's section: "1. The Math: What Are We Building?"
 
   @claim-1.1 @holds
   Rule: The prediction is X w + b, one value per sample
@@ -64,22 +65,22 @@ Feature: The model and its loss (article, section 1)
     Article: "with or without it doesn't influence"
     True for the minimiser: scaling a loss by 2 does not move its minimum. False for
     the training the article runs: the loss values and the gradient double, so a fixed
-    learning rate on the loss without the one half is our descent at twice that rate,
-    and the largest stable learning rate halves.
+    learning rate on the loss without the one half is the article's descent at twice
+    that rate, and the largest stable learning rate halves.
 
     Scenario: Both losses are lowest at the least-squares parameters
       Given a noisy linear data set of 40 samples and 3 features
       When the least-squares parameters are found
       Then moving any parameter away from them raises the loss with and without the one half
 
-    Scenario: Descent on the loss without the one half is ours at twice the learning rate
+    Scenario: Descent on the loss without the one half is the article's at twice the learning rate
       Given a noisy linear data set of 30 samples and 3 features
-      When both losses are descended for 3 epochs at a quarter of our stable learning rate
-      Then the parameters without the one half match ours at half the stable rate, to six digits
-      And they differ from ours at a quarter of the stable rate
+      When both losses are descended for 3 epochs at a quarter of the article's stable learning rate
+      Then the parameters without the one half match the article's at half the stable rate, to six digits
+      And they differ from the article's at a quarter of the stable rate
 
-    Scenario: A learning rate stable for our loss diverges without the one half
+    Scenario: A learning rate stable for the article's loss diverges without the one half
       Given a noisy linear data set of 30 samples and 3 features
-      When both losses are descended for 100 epochs at three quarters of our stable learning rate
-      Then our loss ends below where it started
+      When both losses are descended for 100 epochs at three quarters of the article's stable learning rate
+      Then the article's loss ends below where it started
       But the loss without the one half ends more than a million times higher than it started

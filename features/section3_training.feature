@@ -3,13 +3,17 @@ Feature: Training on the diabetes data (article, section 3)
   The article shuffles scikit-learn's diabetes data with seed 42, trains on the
   first 80 % of the rows and keeps the rest for testing, runs gradient descent
   for 200,000 epochs at learning rate 0.01, and reports the loss at the start
-  and at the end. We measure the same run once and hold each figure to it.
+  and at the end. The implementation under test makes the same run once, and
+  each figure is held to it. The data and its split are the article's recipe
+  applied to scikit-learn's copy of the data, the same whatever is judged.
+  Article's section: "3. Training on Real Data"
 
   @claim-3.1 @holds
   Rule: The diabetes data holds 442 samples of 10 features
     Article: "442 samples with 10 physiological features" (section 3)
     Article's figure: 442 samples, 10 features
 
+    @reference
     Scenario: Counting the samples and features of the diabetes data
       Given the article's split of the diabetes data
       Then the training and test rows together number 442
@@ -20,6 +24,7 @@ Feature: Training on the diabetes data (article, section 3)
     Article: "Split into Train (80%) and Test (20%)" (section 3)
     Article's figure: shapes (353, 10), (89, 10), (353, 1), (89, 1)
 
+    @reference
     Scenario Outline: The shape of <array> in the split
       Given the article's split of the diabetes data
       Then <array> has the shape (<rows>, <columns>)
@@ -31,6 +36,7 @@ Feature: Training on the diabetes data (article, section 3)
         | y_train | 353  | 1       |
         | y_test  | 89   | 1       |
 
+    @reference
     Scenario: Eighty per cent of 442 rows is rounded down
       Given the article's split of the diabetes data
       Then the training rows are 80 % of 442 rounded down, 353
@@ -76,7 +82,9 @@ Feature: Training on the diabetes data (article, section 3)
     One update multiplies the parameters' offset from the least-squares optimum
     by I - alpha H, with H the loss's constant Hessian. Its length shrinks every
     epoch exactly when every |1 - alpha lambda| < 1, that is when alpha lies
-    below 2 / lambda_max (1.99996 here); the article's 0.01 does.
+    below 2 / lambda_max (1.99996 here); the article's 0.01 does. The parameters at
+    each epoch are those of the implementation's own update, read off its gradient
+    and held to the run's recorded losses and final parameters.
     Article: "each parameter update moves us closer to the optimal solution" (section 3)
 
     Scenario: At the article's learning rate every epoch brings the parameters closer to the optimum

@@ -1,6 +1,8 @@
 """Step definitions shared by several feature files (sections 1 and 2, and the contract).
 
 The diabetes-data features (sections 3 to 6) share theirs through tests/diabetes_steps.py.
+Every step drives the implementation under test, the session fixture ``impl``
+(``pytest --impl TARGET``, default linreg; see tests/tooling/implementation.py).
 
 Session fixtures (the diabetes split, the 200,000-epoch run) and the Hypothesis
 profiles live in the top-level conftest.py so the executed docs share them.
@@ -8,26 +10,13 @@ profiles live in the top-level conftest.py so the executed docs share them.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import numpy as np
 from hypothesis import strategies as st
 from pytest_bdd import given, parsers, when
 from strategies import Problem, noisy_linear, problems
-
-import linreg
+from tooling.implementation import Evaluation, Implementation
 
 # ---------------------------------------------------------------- shared steps (sections 1 and 2)
 # Module-local steps of the same wording override these.
-
-
-class Evaluation(NamedTuple):
-    """What ``linreg.linear_loss`` returns, by name."""
-
-    y_hat: np.ndarray
-    loss: float
-    dw: np.ndarray
-    db: float
 
 
 @given(
@@ -39,8 +28,8 @@ def _noisy_linear_data(n: int, d: int) -> Problem:
 
 
 @when("the model is evaluated at some weights and bias", target_fixture="evaluated")
-def _evaluated(data: Problem) -> Evaluation:
-    return Evaluation(*linreg.linear_loss(data.X, data.y, data.w, data.b))
+def _evaluated(impl: Implementation, data: Problem) -> Evaluation:
+    return impl.linear_loss(data.X, data.y, data.w, data.b)
 
 
 @given(

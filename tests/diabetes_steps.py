@@ -4,6 +4,10 @@ The diabetes-data features (article, sections 3 to 6) bind the shared steps with
 ``from diabetes_steps import *``: pytest-bdd registers each step as a fixture in this
 module's namespace, and the star import copies those fixtures into the test module,
 where pytest finds them. Sections 1 and 2 import only the parse types.
+
+Every step that trains, trains the implementation under test (the fixture ``impl``). A
+run too long to loop goes through its own update, read off its gradient and checked
+against its own runs (tests/tooling/update.py, the fixture ``diabetes_update``).
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from checks import rounds_to, that
 from pytest_bdd import given, parsers, then, when
+from tooling.implementation import Implementation, Training, params_of, theta_of
+from tooling.update import Update
 
 import linreg
-from linreg.experiment import ArticleRun, Fit
+from linreg.experiment import ArticleRun, Fit, Split
 
 
 def count(text: str) -> int:
@@ -30,7 +37,18 @@ def number(text: str) -> float:
 count.pattern = r"\d[\d,]*"
 number.pattern = r"-?\d[\d,]*(?:\.\d+)?"
 
-PLACES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "twelve": 12}
+PLACES = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "nine": 9,
+    "twelve": 12,
+}
 
 
 def places(text: str) -> int:
@@ -66,11 +84,6 @@ def parse(text: str) -> parsers.parse:
     return parsers.parse(text, extra_types=TYPES)
 
 
-def to_decimals(value: float, decimals: int) -> str:
-    """``value`` written as the article writes figures: fixed-point, rounded."""
-    return f"{value:.{decimals}f}"
-
-
 def fit(run: ArticleRun, model: str) -> Fit:
     """The run's fitted model called ``model`` in the scenarios."""
     return {
@@ -81,7 +94,11 @@ def fit(run: ArticleRun, model: str) -> Fit:
 
 
 def learning_rate(text: str, X: np.ndarray) -> float:
-    """'0.01', or '<fraction> the stable learning rate' of the feature matrix ``X``."""
+    """'0.01', or '<fraction> the stable learning rate' of the feature matrix ``X``.
+
+    The stable rate that sets the input is the oracle's (linreg.stable_learning_rate), so every
+    implementation is run at the same rates.
+    """
     if text.endswith(" the stable learning rate"):
         return fraction(text.removesuffix(" the stable learning rate")) * linreg.stable_learning_rate(X)
     return float(text)
@@ -94,91 +111,85 @@ def same_to_figures(actual: np.ndarray, expected: np.ndarray, figures: int) -> b
 
 def distance(p: linreg.Params, q: linreg.Params) -> float:
     """Euclidean distance between two models' (w, b)."""
-    return float(np.linalg.norm(linreg.flatten_params(p) - linreg.flatten_params(q)))
+    return float(np.linalg.norm(theta_of(p["w"], p["b"]) - theta_of(q["w"], q["b"])))
 
 
 @given("the article's split of the diabetes data", target_fixture="split")
-def _(diabetes_split):
+def _(diabetes_split: Split) -> Split:
     return diabetes_split
 
 
 @given("the article's 200,000-epoch run on the diabetes data", target_fixture="run")
-def _(article_run):
+def _(article_run: ArticleRun) -> ArticleRun:
     return article_run
+
+
+@given(
+    "the implementation's update on the training rows, checked against its own 200,000-epoch run",
+    target_fixture="update",
+)
+def _(diabetes_update: Update) -> Update:
+    return diabetes_update
 
 
 @then(parse("{model} scores a test {metric} of {value} to {decimals:Places} decimals"))
 def _(run, model, metric, value, decimals):
-    # The article prints its figures rounded to these decimals; our run
-    # reproduces them to ~1e-10, so rounding alike is an exact, fair comparison.
+    # The article prints its figures rounded to these decimals; a run reproduces them to
+    # ~1e-10, so rounding alike is an exact, fair comparison.
     scored = fit(run, model)
-    assert (
-        to_decimals({"R^2": scored.test_r2, "mean squared error": scored.test_mse}[metric], decimals) == value
-    )
+    rounds_to({"R^2": scored.test_r2, "mean squared error": scored.test_mse}[metric], value, decimals)
 
 
-@when(parse("gradient descent runs for {epochs:Count} epochs at {rate:Rate}"), target_fixture="fitted")
-def _(split, epochs, rate):
-    # Where linear_train would be after `epochs` updates, from the closed form (one
-    # eigendecomposition): it tracks the loop to ~1e-8 after 200,000 epochs and makes
-    # a billion epochs cost microseconds.
-    params = linreg.gradient_descent_closed_form(
-        split.X_train, split.y_train, learning_rate(rate, split.X_train), epochs
-    )
-    return Fit.of(split, params)
+@when(
+    parse("the update is applied {epochs:Count} times at learning rate {rate:Rate}"), target_fixture="fitted"
+)
+def _(impl: Implementation, update: Update, diabetes_split: Split, epochs: int, rate: str) -> Fit:
+    theta = update.descend(learning_rate(rate, diabetes_split.X_train), epochs)
+    return impl.fit(diabetes_split, params_of(theta))
 
 
 @then(parse("its parameters are {d:d} from the least-squares optimum's to the nearest whole number"))
 def _(fitted, diabetes_optimum, d):
-    assert round(distance(fitted.params, diabetes_optimum.params)) == d
+    gap = distance(fitted.params, diabetes_optimum.params)
+    that(round(gap) == d, expected=f"{d} from the optimum", measured=f"{round(gap)} ({gap:.4g})")
 
 
 @then(parse("its training loss is {excess} % above the optimum's to two decimals"))
 def _(fitted, diabetes_optimum, excess):
-    assert to_decimals(100 * (fitted.train_loss / diabetes_optimum.train_loss - 1), 2) == excess
+    rounds_to(100 * (fitted.train_loss / diabetes_optimum.train_loss - 1), excess, 2, " %")
 
 
 @dataclass(frozen=True)
-class Training:
-    """What a run of the real training loop left.
+class DiabetesTraining:
+    """A real run of the implementation's training loop on the diabetes training rows."""
 
-    Attributes
-    ----------
-    loss_history : ndarray of shape (epochs_run,)
-    path : ndarray of shape (epochs_run, n_features + 1)
-        (w, b) at the start of every epoch, flattened.
-    error : Exception or None
-        The divergence error that stopped training, if any.
-    """
-
-    loss_history: np.ndarray
-    path: np.ndarray
-    error: Exception | None
+    training: Training
+    learning_rate: float
+    epochs: int
 
 
 @when(parse("the model trains for {epochs:Count} epochs at {rate:Rate}"), target_fixture="training")
-def _(split, epochs, rate):
-    losses, path = [], []
-
-    def record(_epoch, loss, w, b):
-        losses.append(loss)
-        path.append(linreg.flatten_params({"w": w, "b": b}))
-
-    error = None
-    try:
-        linreg.linear_train(
-            split.X_train, split.y_train, learning_rate(rate, split.X_train), epochs, callback=record
-        )
-    except linreg.TrainingDiverged as diverged:
-        error = diverged
-    return Training(np.asarray(losses), np.asarray(path), error)
+def _(impl: Implementation, split: Split, epochs: int, rate: str) -> DiabetesTraining:
+    alpha = learning_rate(rate, split.X_train)
+    return DiabetesTraining(impl.train(split.X_train, split.y_train, alpha, epochs), alpha, epochs)
 
 
 @when("least squares is solved on the training rows", target_fixture="fitted")
-def _(diabetes_optimum):
+def _(diabetes_optimum: Fit) -> Fit:
     return diabetes_optimum
 
 
-@when("we take the eigenvalues of the loss's Hessian", target_fixture="eigenvalues")
-def _(split):
-    return np.linalg.eigvalsh(linreg.hessian(split.X_train))
+@when(
+    "we take the eigenvalues of the loss's Hessian, read off the implementation's gradient",
+    target_fixture="eigenvalues",
+)
+def _(diabetes_gradient) -> np.ndarray:
+    eigenvalues = np.linalg.eigvals(diabetes_gradient.hessian)
+    # A Hessian is symmetric, so its eigenvalues are real; a "gradient" whose Jacobian is not
+    # symmetric is no gradient of any loss.
+    that(
+        float(np.abs(eigenvalues.imag).max()) <= 1e-9 * float(np.abs(eigenvalues).max()),
+        expected="real eigenvalues (a symmetric Hessian)",
+        measured=f"complex ones, up to {float(np.abs(eigenvalues.imag).max()):.3g}i",
+    )
+    return np.sort(eigenvalues.real)

@@ -62,6 +62,16 @@ def split_theta(theta: np.ndarray) -> tuple[np.ndarray, float]:
     return theta[:-1].reshape(-1, 1), float(theta[-1])
 
 
+def loss_without_half(problem: Problem):
+    """The article's loss without its 1/2, the mean squared residual, as a function of theta.
+
+    Computed here with numpy, as an oracle: nothing of the implementation under test.
+    """
+    return lambda theta: float(np.mean((problem.X @ theta[:-1, None] + theta[-1] - problem.y) ** 2))
+
+
+# The article's loss through linreg, for the properties of linreg's gradient checker
+# (tests/test_properties_gradcheck.py); the spec's steps go through the implementation under test.
 def loss_in_theta(problem: Problem):
     """The article's loss as a scalar function of theta (the problem's data fixed)."""
     return lambda theta: linreg.linear_loss(problem.X, problem.y, *split_theta(theta))[1]

@@ -11,13 +11,14 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import given, parsers, then, when
 from strategies import Problem
+from tooling.binding import bind
 
 import linreg
 from linreg.experiment import LEARNING_RATE
 
-scenarios("contract_input.feature")
+bind("contract_input.feature", globals())
 
 
 def _with(value: np.ndarray, index: int, entry: float) -> np.ndarray:
@@ -171,7 +172,7 @@ def _(flat, d: int):
 def _(flat, data: Problem):
     loss_his, params, _ = flat
     column_his, column_params, _ = linreg.linear_train(data.X, data.y, LEARNING_RATE, len(loss_his))
-    assert loss_his == column_his
+    np.testing.assert_array_equal(loss_his, column_his)
     np.testing.assert_array_equal(params["w"], column_params["w"])
     assert params["b"] == column_params["b"]
 

@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ledger import CLAIMS_MD, FEATURES, MEASURED, README, ROOT, generate, parse_spec, replace_summary
+from tooling.ledger import CLAIMS_MD, README, render, replace_summary
+from tooling.model import FEATURES, MEASURED, ROOT, build, parse_spec
 
 from linreg.experiment import ArticleRun
 
@@ -34,7 +35,7 @@ def spec():
 
 @pytest.fixture(scope="module")
 def ledger(article_run: ArticleRun, spec):
-    return generate(article_run, spec)
+    return render(build(article_run, spec))
 
 
 def test_committed_ledger_equals_a_fresh_generation(ledger) -> None:
@@ -56,10 +57,10 @@ def test_generation_does_not_depend_on_the_order_the_files_are_listed(
     # machines and the committed ledger would look stale for no reason.
     copy = shutil.copytree(FEATURES, tmp_path / "features")
     shutil.copy(copy / "contract_input.feature", copy / "contract_copy.feature")
-    listed = generate(article_run, parse_spec(copy)).claims_md
+    listed = render(build(article_run, parse_spec(copy))).claims_md
     glob = Path.glob
     monkeypatch.setattr(Path, "glob", lambda self, pattern: reversed(sorted(glob(self, pattern))))
-    assert generate(article_run, parse_spec(copy)).claims_md == listed
+    assert render(build(article_run, parse_spec(copy))).claims_md == listed
 
 
 def test_every_article_figure_has_a_measured_figure(spec) -> None:
@@ -85,7 +86,7 @@ def test_a_renamed_scenario_makes_the_ledger_stale(tmp_path: Path, article_run: 
         s for rule in parse_spec(copy).rules if rule.feature.endswith(feature.name) for s in rule.scenarios
     )
     feature.write_text(text.replace(first.name, first.name + " (renamed)", 1), encoding="utf-8")
-    assert generate(article_run, parse_spec(copy)).claims_md != ledger.claims_md
+    assert render(build(article_run, parse_spec(copy))).claims_md != ledger.claims_md
 
 
 def test_readme_shows_the_table_linreg_reproduce_prints(article_run: ArticleRun) -> None:

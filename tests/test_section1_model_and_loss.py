@@ -6,28 +6,24 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from checks import derivatives_match, equals, that
 from diabetes_steps import parse
 from hypothesis import given as for_all
-from pytest_bdd import given, parsers, scenarios, then, when
-from strategies import Problem, loss_in_theta, quadratic_gradcheck_tolerance, split_theta
+from pytest_bdd import given, parsers, then, when
+from strategies import Problem, loss_without_half
+from tooling.binding import bind
+from tooling.implementation import Implementation, Training, theta_of
 
 import linreg
 
-scenarios("section1_model_and_loss.feature")
-
-
-def loss_without_half(problem: Problem):
-    """The article's loss without its 1/2 as a function of theta: linreg's mean squared error."""
-    return lambda theta: linreg.mean_squared_error(
-        problem.y, linreg.predict(problem.X, dict(zip("wb", split_theta(theta), strict=True)))
-    )
+bind("section1_model_and_loss.feature", globals())
 
 
 def descend_without_half(
     problem: Problem, learning_rate: float, epochs: int
 ) -> tuple[list[float], np.ndarray]:
     # The article's update rule on the loss without the 1/2, its gradient taken by central
-    # differences so that nothing here leans on claim 1.3 or on linear_loss.
+    # differences so that nothing here leans on claim 1.3 or on the implementation.
     f = loss_without_half(problem)
     theta, history = np.zeros(problem.d + 1), []
     for _ in range(epochs):
@@ -37,8 +33,8 @@ def descend_without_half(
 
 
 class Descents(NamedTuple):
-    ours: tuple[list[float], dict]
-    ours_doubled: tuple[list[float], dict]
+    article: Training
+    article_doubled: Training
     without_half: tuple[list[float], np.ndarray]
 
 
@@ -67,19 +63,22 @@ def _(n: int, d: int) -> Problem:
 # ---------------------------------------------------------------- When
 @when("the least-squares parameters are found", target_fixture="optimum")
 def _(data: Problem) -> Problem:
-    params = linreg.least_squares(data.X, data.y)
+    params = linreg.least_squares(data.X, data.y)  # the oracle, numpy.linalg.lstsq
     return Problem(X=data.X, y=data.y, w=params["w"], b=params["b"])
 
 
 @when(
-    parse("both losses are descended for {epochs:d} epochs at {fraction:Fraction} our stable learning rate"),
+    parse(
+        "both losses are descended for {epochs:d} epochs "
+        "at {fraction:Fraction} the article's stable learning rate"
+    ),
     target_fixture="descents",
 )
-def _(data: Problem, epochs: int, fraction: float) -> Descents:
+def _(impl: Implementation, data: Problem, epochs: int, fraction: float) -> Descents:
     alpha = fraction * linreg.stable_learning_rate(data.X)
     return Descents(
-        ours=linreg.linear_train(data.X, data.y, alpha, epochs)[:2],
-        ours_doubled=linreg.linear_train(data.X, data.y, 2 * alpha, epochs)[:2],
+        article=impl.train(data.X, data.y, alpha, epochs),
+        article_doubled=impl.train(data.X, data.y, 2 * alpha, epochs),
         without_half=descend_without_half(data, alpha, epochs),
     )
 
@@ -87,54 +86,69 @@ def _(data: Problem, epochs: int, fraction: float) -> Descents:
 # ---------------------------------------------------------------- Then: claim 1.1
 @then(parsers.parse("the prediction is a column of {n:d} values"))
 def _(evaluated, n: int):
-    assert evaluated.y_hat.shape == (n, 1)
+    equals(np.shape(evaluated.y_hat), (n, 1), "shape")
 
 
 @then("each value is its sample's features weighted by w, plus b, to twelve digits")
 def _(evaluated, data: Problem):
-    # An independent sum per sample (math.fsum is correctly rounded); the BLAS product differs
+    # An independent sum per sample (math.fsum is correctly rounded); a matrix product differs
     # from it by at most about d rounding errors of the largest term, far inside 1e-12.
-    by_hand = [
-        math.fsum([*(x * w for x, w in zip(row, data.w[:, 0], strict=True)), data.b]) for row in data.X
-    ]
-    scale = np.abs(data.X) @ np.abs(data.w) + abs(data.b)
-    np.testing.assert_allclose(evaluated.y_hat[:, 0], by_hand, rtol=0, atol=1e-12 * scale.max())
+    by_hand = np.array(
+        [math.fsum([*(x * w for x, w in zip(row, data.w[:, 0], strict=True)), data.b]) for row in data.X]
+    )
+    scale = float((np.abs(data.X) @ np.abs(data.w) + abs(data.b)).max())
+    got = np.asarray(evaluated.y_hat, dtype=float).reshape(-1)
+    that(got.shape == by_hand.shape, expected=f"{by_hand.size} predictions", measured=f"{got.size}")
+    worst = int(np.argmax(np.abs(got - by_hand)))
+    that(
+        abs(got[worst] - by_hand[worst]) <= 1e-12 * scale,
+        expected=f"sample {worst + 1} predicted as {by_hand[worst]:.12g}",
+        measured=f"{got[worst]:.12g}",
+    )
 
 
 # ---------------------------------------------------------------- Then: claim 1.2
 @then(parsers.parse("the loss is exactly {expected:g}"))
 def _(evaluated, expected: float):
-    assert evaluated.loss == expected
+    equals(float(evaluated.loss), expected, "loss")
 
 
 @then("the loss is exactly zero")
 def _(evaluated):
-    assert evaluated.loss == 0.0
+    equals(float(evaluated.loss), 0.0, "loss")
 
 
 @then("the loss is half the mean squared error of the prediction, to fourteen digits")
 def _(evaluated, data: Problem):
-    # The same sum of squares, divided by n or 2n: they differ only by rounding of the division.
-    assert math.isclose(evaluated.loss, linreg.mean_squared_error(data.y, evaluated.y_hat) / 2, rel_tol=1e-14)
+    # The same sum of squares divided by 2n (the implementation) or by n, then halved (numpy,
+    # the oracle here): they differ only by the rounding of the division and the summation order.
+    half_mse = float(np.mean((np.asarray(evaluated.y_hat, dtype=float) - data.y) ** 2)) / 2
+    that(
+        math.isclose(float(evaluated.loss), half_mse, rel_tol=1e-14),
+        expected=f"loss {half_mse:.15g}",
+        measured=f"{float(evaluated.loss):.15g}",
+    )
 
 
 @then("the loss is at least zero")
-def _(any_problem):
+def _(impl: Implementation, any_problem):
     @for_all(any_problem)
     def check(p: Problem) -> None:
-        assert linreg.linear_loss(p.X, p.y, p.w, p.b)[1] >= 0.0
+        loss = float(impl.linear_loss(p.X, p.y, p.w, p.b).loss)
+        that(loss >= 0.0, expected="a loss of at least 0", measured=f"{loss!r}")
 
     check()
 
 
 @then("the loss is zero exactly when every residual is zero")
-def _(any_problem):
+def _(impl: Implementation, any_problem):
     @for_all(any_problem)
     def check(p: Problem) -> None:
-        y_hat, loss, _, _ = linreg.linear_loss(p.X, p.y, p.w, p.b)
+        evaluation = impl.linear_loss(p.X, p.y, p.w, p.b)
         # Magnitudes 0 or within [1e-6, 10] (strategies.finite): a non-zero residual is at
         # least ~1e-28, whose square (~1e-56) does not underflow, so it means a positive loss.
-        assert (loss == 0.0) == bool(np.all(y_hat == p.y))
+        perfect = bool(np.all(p.X @ p.w + p.b == p.y))
+        equals(float(evaluation.loss) == 0.0, perfect, "loss is zero:")
 
     check()
 
@@ -142,50 +156,74 @@ def _(any_problem):
 # ---------------------------------------------------------------- Then: claims 1.3 and 1.4
 @then("the gradient of the loss without the one half is twice dw and db, to six significant digits")
 def _(evaluated, data: Problem):
-    # Central differences of the loss without the 1/2, so nothing leans on claim 1.3 or on
-    # linear_loss's gradient. That loss is a quadratic too, so the central difference is exact
-    # up to rounding; quadratic_gradcheck_tolerance bounds that rounding (for twice the loss, twice it).
-    numeric = linreg.numerical_gradient(loss_without_half(data), data.theta)
-    ours = linreg.flatten_params({"w": evaluated.dw, "b": evaluated.db})
-    tol = quadratic_gradcheck_tolerance(data)
-    np.testing.assert_allclose(numeric, 2 * ours, rtol=tol["rtol"], atol=2 * tol["atol"])
+    # Central differences of the loss without the 1/2 (numpy, an oracle), so nothing leans on
+    # claim 1.3 or on the implementation's gradient; checks.derivatives_match bounds the rounding.
+    twice = 2 * theta_of(evaluated.dw, evaluated.db)
+    derivatives_match(
+        loss_without_half(data), twice, data.theta, data.n, source="as twice the implementation's dw, db"
+    )
 
 
 @then("moving any parameter away from them raises the loss with and without the one half")
-def _(optimum: Problem):
-    ours, without = loss_in_theta(optimum), loss_without_half(optimum)
+def _(impl: Implementation, optimum: Problem):
+    article, without = impl.loss(optimum.X, optimum.y), loss_without_half(optimum)
     theta = optimum.theta
     for i in range(theta.size):
         for step in (-1e-3, 1e-3):
             moved = theta.copy()
             moved[i] += step
-            assert ours(moved) > ours(theta)
-            assert without(moved) > without(theta)
+            for name, loss in (("the article's loss", article), ("the loss without the one half", without)):
+                that(
+                    loss(moved) > loss(theta),
+                    expected=f"{name} above {loss(theta):.10g} after moving parameter {i + 1} by {step:g}",
+                    measured=f"{loss(moved):.10g}",
+                )
 
 
-@then(parsers.parse("the parameters without the one half match ours at half the stable rate, to six digits"))
+@then(
+    parsers.parse(
+        "the parameters without the one half match the article's at half the stable rate, to six digits"
+    )
+)
 def _(descents: Descents):
-    _, params = descents.ours_doubled
+    ours = descents.article_doubled.theta
     # Finite-difference gradients of a quadratic are exact to ~1e-9 here; a few contracting steps
     # do not amplify that, so six digits leave three to spare.
-    np.testing.assert_allclose(descents.without_half[1], linreg.flatten_params(params), rtol=1e-6)
+    gap = float(np.abs(descents.without_half[1] - ours).max())
+    that(
+        gap <= 1e-6 * float(np.abs(ours).max()),
+        expected="the same parameters to six digits",
+        measured=f"parameters up to {gap:.3g} apart",
+    )
 
 
-@then(parsers.parse("they differ from ours at a quarter of the stable rate"))
+@then(parsers.parse("they differ from the article's at a quarter of the stable rate"))
 def _(descents: Descents):
-    _, params = descents.ours
-    ours = linreg.flatten_params(params)
+    ours = descents.article.theta
+    gap = float(np.abs(descents.without_half[1] - ours).max())
     # After a few epochs the two paths are visibly apart, far beyond the 1e-6 agreement above.
-    assert np.abs(descents.without_half[1] - ours).max() > 1e-3 * np.abs(ours).max()
+    that(
+        gap > 1e-3 * float(np.abs(ours).max()),
+        expected="parameters visibly apart",
+        measured=f"{gap:.3g} apart",
+    )
 
 
-@then("our loss ends below where it started")
+@then("the article's loss ends below where it started")
 def _(descents: Descents):
-    history, _ = descents.ours
-    assert history[-1] < history[0]
+    history = descents.article.loss_history
+    that(
+        history is not None and history[-1] < history[0],
+        expected=f"a final loss below {history[0]:.6g}" if history is not None else "a loss history",
+        measured=f"{history[-1]:.6g}" if history is not None else "training raised",
+    )
 
 
 @then("the loss without the one half ends more than a million times higher than it started")
 def _(descents: Descents):
     history, _ = descents.without_half
-    assert history[-1] > 1e6 * history[0]
+    that(
+        history[-1] > 1e6 * history[0],
+        expected=f"above {1e6 * history[0]:.3g}",
+        measured=f"{history[-1]:.3g}",
+    )

@@ -3,171 +3,205 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-import pytest
+from checks import derivatives_match, equals, that
 from diabetes_steps import parse
 from hypothesis import given as for_all
-from pytest_bdd import parsers, scenarios, then, when
-from strategies import Problem, gradient_in_theta, loss_in_theta, quadratic_gradcheck_tolerance
+from pytest_bdd import parsers, then, when
+from strategies import Problem
+from tooling.binding import bind
+from tooling.implementation import Implementation, Training, theta_of
 
 import linreg
 
-scenarios("section2_implementation.feature")
+bind("section2_implementation.feature", globals())
 
 
-class Trained(NamedTuple):
-    """What ``linear_train`` returned, and the parameters the last epoch started from."""
+@dataclass
+class Trained:
+    """A run of the implementation's linear_train, with what it was given."""
 
-    loss_his: list[float]
-    params: linreg.Params
-    grads: linreg.Grads
+    impl: Implementation
+    data: Problem
+    run: Training
     learning_rate: float
-    last_start: linreg.Params
+
+    @cached_property
+    def shorter(self) -> Training:
+        """The same run one epoch shorter: training starts from the same point every time, so it
+        ends where the last epoch of this one started (where its returned gradients are measured)."""
+        epochs = len(self.run.loss_history) if self.run.loss_history is not None else 0
+        return self.impl.train(self.data.X, self.data.y, self.learning_rate, epochs - 1)
 
 
 # ---------------------------------------------------------------- When
 @when(parsers.parse("a model of {d:d} features is initialised"), target_fixture="initial")
-def _(d: int):
-    return linreg.initialize_params(d)
+def _(impl: Implementation, d: int):
+    return impl.initialize_params(d)
 
 
 @when(
     parse("the model trains for {epochs:d} epochs at {fraction:Fraction} the stable learning rate"),
-    target_fixture="trained",
+    target_fixture="training",
 )
-def _(data: Problem, epochs: int, fraction: float):
-    return linreg.linear_train(data.X, data.y, fraction * linreg.stable_learning_rate(data.X), epochs)
+def _(impl: Implementation, data: Problem, epochs: int, fraction: float) -> Training:
+    return impl.train(data.X, data.y, fraction * linreg.stable_learning_rate(data.X), epochs)
 
 
 @when(
     parsers.re(
-        r"the model trains (?P<verbose>verbosely )?for (?P<epochs>\d+) epochs "
-        r"at the article's learning rate of (?P<rate>[\d.]+)"
+        r"the model trains for (?P<epochs>\d+) epochs at the article's learning rate of (?P<rate>[\d.]+)"
+        r"(?P<report>, reporting its progress)?"
     ),
     target_fixture="trained",
 )
-def _(data: Problem, verbose: str | None, epochs: str, rate: str, capsys) -> Trained:
-    # capsys is requested here, not in the Then step, so that it captures the training's output.
-    # The callback sees each epoch's starting parameters; the last ones it sees are kept.
-    seen: dict[str, linreg.Params] = {}
-
-    def keep(_epoch, _loss, w, b):
-        seen["last"] = {"w": w.copy(), "b": b}
-
-    result = linreg.linear_train(
-        data.X, data.y, float(rate), int(epochs), verbose=bool(verbose), callback=keep
+def _(impl: Implementation, data: Problem, epochs: str, rate: str, report: str | None) -> Trained:
+    return Trained(
+        impl, data, impl.train(data.X, data.y, float(rate), int(epochs), report=bool(report)), float(rate)
     )
-    return Trained(*result, learning_rate=float(rate), last_start=seen["last"])
 
 
 # ---------------------------------------------------------------- Then: claims 2.1 and 2.2
 @then(parsers.parse("its weights are a column of {d:d} zeros"))
 def _(initial, d: int):
     w, _ = initial
-    assert w.shape == (d, 1)
-    assert not np.any(w)
+    equals(np.shape(w), (d, 1), "shape")
+    that(not np.any(w), expected="all zeros", measured=f"{np.count_nonzero(w)} non-zero")
 
 
 @then("its bias is zero")
 def _(initial):
     _, b = initial
-    assert np.ndim(b) == 0
-    assert b == 0
+    equals(np.ndim(b), 0, "dimensions")
+    equals(b, 0, "bias")
 
 
 @then(parsers.parse("the prediction is a column of {n:d} values and the loss a single number"))
 def _(evaluated, n: int):
-    assert evaluated.y_hat.shape == (n, 1)
-    assert np.ndim(evaluated.loss) == 0
+    equals(np.shape(evaluated.y_hat), (n, 1), "prediction shape")
+    equals(np.ndim(evaluated.loss), 0, "loss dimensions")
 
 
 @then(parsers.parse("the weight gradient is a column of {d:d} values and the bias gradient a single number"))
 def _(evaluated, d: int):
-    assert evaluated.dw.shape == (d, 1)
-    assert np.ndim(evaluated.db) == 0
+    equals(np.shape(evaluated.dw), (d, 1), "dw shape")
+    equals(np.ndim(evaluated.db), 0, "db dimensions")
 
 
 # ---------------------------------------------------------------- Then: claim 2.3
 @then("dw and db are the loss's derivatives to six significant digits")
-def _(data: Problem, evaluated):
-    # Checked against central differences of the loss (linreg.gradcheck). Tolerance: see
-    # quadratic_gradcheck_tolerance (rtol 1e-6; the loss is quadratic, so the central
-    # difference is exact up to rounding). A dw 0.1 % off misses it a thousandfold.
-    analytic = linreg.flatten_params({"w": evaluated.dw, "b": evaluated.db})
-    result = linreg.gradcheck(
-        loss_in_theta(data), lambda _: analytic, data.theta, **quadratic_gradcheck_tolerance(data)
-    )
-    assert result.passed, result.describe()
+def _(impl: Implementation, data: Problem, evaluated):
+    # Central differences of the implementation's own loss; checks.derivatives_match derives the
+    # tolerance from the step and the loss's size (rounding only: the loss is a quadratic).
+    analytic = theta_of(evaluated.dw, evaluated.db)
+    derivatives_match(impl.loss(data.X, data.y), analytic, data.theta, data.n, source="from its dw, db")
 
 
 @then("dw and db are the loss's derivatives wherever they are evaluated")
-def _(any_problem):
+def _(impl: Implementation, any_problem):
     @for_all(any_problem)
     def check(p: Problem) -> None:
-        result = linreg.gradcheck(
-            loss_in_theta(p), gradient_in_theta(p), p.theta, **quadratic_gradcheck_tolerance(p)
-        )
-        assert result.passed, result.describe()
+        evaluation = impl.linear_loss(p.X, p.y, p.w, p.b)
+        analytic = theta_of(evaluation.dw, evaluation.db)
+        derivatives_match(impl.loss(p.X, p.y), analytic, p.theta, p.n, source="from its dw, db")
 
     check()
 
 
 # ---------------------------------------------------------------- Then: claim 2.4
+def _history(training: Training) -> np.ndarray:
+    that(training.error is None, expected="a loss history", measured=f"training raised {training.error!r}")
+    assert training.loss_history is not None
+    return training.loss_history
+
+
 @then("every epoch's loss is lower than the one before")
-def _(trained):
+def _(training: Training):
     # Strictly: over these 20 epochs the smallest fall (~5e-6 relative) is far above rounding.
-    loss_his, _, _ = trained
-    assert np.all(np.diff(loss_his) < 0)
+    rises = np.flatnonzero(np.diff(_history(training)) >= 0)
+    that(
+        rises.size == 0,
+        expected="a lower loss at every epoch",
+        measured=f"no fall at epochs {(rises + 2).tolist()[:5]}",
+    )
 
 
 @then("the loss after the first step is lower than the zero model's")
-def _(trained):
-    loss_his, _, _ = trained
-    assert loss_his[1] < loss_his[0]
+def _(training: Training):
+    history = _history(training)
+    that(history[1] < history[0], expected=f"below {history[0]:.6g}", measured=f"{history[1]:.6g}")
 
 
 @then("the final loss is more than a billion times the zero model's")
-def _(trained):
-    loss_his, _, _ = trained
-    assert loss_his[-1] > 1e9 * loss_his[0]
+def _(training: Training):
+    if training.diverged:
+        return  # the loss overflowed on the way: more than any bound
+    history = _history(training)
+    that(
+        history[-1] > 1e9 * history[0],
+        expected=f"above {1e9 * history[0]:.3g}",
+        measured=f"{history[-1]:.3g}",
+    )
 
 
 # ---------------------------------------------------------------- Then: claim 2.5
 @then(parsers.parse("the history holds {epochs:d} losses, the first being the zero model's loss"))
-def _(trained: Trained, data: Problem, epochs: int):
-    assert len(trained.loss_his) == epochs
-    assert trained.loss_his[0] == linreg.linear_loss(data.X, data.y, *linreg.initialize_params(data.d))[1]
+def _(impl: Implementation, trained: Trained, data: Problem, epochs: int):
+    history = _history(trained.run)
+    equals(history.shape, (epochs,), "history shape")
+    zero = float(impl.linear_loss(data.X, data.y, np.zeros((data.d, 1)), 0.0).loss)
+    equals(float(history[0]), zero, "first loss")
 
 
 @then("the returned gradients are those of the last epoch's starting parameters")
-def _(trained: Trained, data: Problem):
-    _, _, dw, db = linreg.linear_loss(data.X, data.y, **trained.last_start)
+def _(impl: Implementation, trained: Trained, data: Problem):
+    start = trained.shorter.params
+    evaluation = impl.linear_loss(data.X, data.y, start["w"], start["b"])
+    expected, got = (
+        theta_of(evaluation.dw, evaluation.db),
+        theta_of(trained.run.grads["dw"], trained.run.grads["db"]),
+    )
     # The same arithmetic on the same parameters; allow only a last-bit difference.
-    np.testing.assert_allclose(trained.grads["dw"], dw, rtol=1e-14)
-    assert trained.grads["db"] == pytest.approx(db, rel=1e-14)
+    gap = float(np.abs(got - expected).max()) if got.shape == expected.shape else np.inf
+    that(
+        gap <= 1e-14 * float(np.abs(expected).max()),
+        expected="the gradients at the last epoch's start",
+        measured=f"gradients {gap:.3g} away",
+    )
 
 
 @then("the returned parameters are one step against those gradients from the last epoch's start")
 def _(trained: Trained):
-    start, rate, grads = trained.last_start, trained.learning_rate, trained.grads
+    start, grads = theta_of(trained.shorter.params["w"], trained.shorter.params["b"]), trained.run.grads
+    expected = start - trained.learning_rate * theta_of(grads["dw"], grads["db"])
     # One subtraction per entry: exact up to its own rounding.
-    np.testing.assert_allclose(trained.params["w"], start["w"] - rate * grads["dw"], rtol=1e-14)
-    assert trained.params["b"] == pytest.approx(start["b"] - rate * grads["db"], rel=1e-14)
+    gap = float(np.abs(trained.run.theta - expected).max())
+    that(
+        gap <= 1e-14 * float(np.abs(expected).max()),
+        expected="one step from the last epoch's start",
+        measured=f"parameters {gap:.3g} away",
+    )
 
 
 @then("nothing is printed")
-def _(capsys):
-    assert capsys.readouterr().out == ""
+def _(trained: Trained):
+    equals(trained.run.printed, [], "printed lines:")
 
 
 @then(parsers.parse("it prints one line each for epochs {first:d} and {second:d}, giving that epoch's loss"))
-def _(trained, capsys, first: int, second: int):
-    lines = capsys.readouterr().out.splitlines()
+def _(trained: Trained, first: int, second: int):
+    lines = trained.run.printed
     printed = [re.fullmatch(r"epoch (\d+) loss ([\d.]+)", line) for line in lines]
-    assert all(printed), lines
-    assert [int(m[1]) for m in printed] == [first, second]
+    that(all(printed), expected="lines 'epoch <i> loss <loss>'", measured=repr(lines[:3]))
+    equals([int(m[1]) for m in printed], [first, second], "epochs")
+    history = _history(trained.run)
     for m in printed:
         # Printed with six decimals, as the article's "%f" does.
-        assert float(m[2]) == pytest.approx(trained.loss_his[int(m[1]) - 1], abs=5e-7)
+        that(
+            abs(float(m[2]) - history[int(m[1]) - 1]) <= 5e-7,
+            expected=f"the loss at epoch {m[1]}, {history[int(m[1]) - 1]:.6f}",
+            measured=m[2],
+        )

@@ -3,59 +3,68 @@
 from __future__ import annotations
 
 import numpy as np
+from checks import equals, rounds_to, that
 from diabetes_steps import *  # noqa: F403  (shared steps register as fixtures in that namespace)
-from diabetes_steps import parse, to_decimals
-from pytest_bdd import scenarios, then, when
+from diabetes_steps import DiabetesTraining, parse
+from pytest_bdd import then, when
+from tooling.binding import bind
+from tooling.implementation import Implementation, theta_of
 
-import linreg
 from linreg.experiment import LEARNING_RATE
 
-scenarios("section3_training.feature")
+bind("section3_training.feature", globals())
 
 
 @then(parse("the training and test rows together number {n:d}"))
 def _(split, n):
-    assert split.X_train.shape[0] + split.X_test.shape[0] == n
+    equals(split.X_train.shape[0] + split.X_test.shape[0], n, "rows")
 
 
 @then(parse("every row has {d:d} features"))
 def _(split, d):
-    assert split.X_train.shape[1] == split.X_test.shape[1] == d
+    equals((split.X_train.shape[1], split.X_test.shape[1]), (d, d), "features of the training and test rows")
 
 
 @then(parse("{array} has the shape ({rows:d}, {columns:d})"))
 def _(split, array, rows, columns):
-    assert getattr(split, array).shape == (rows, columns)
+    equals(getattr(split, array).shape, (rows, columns), "shape")
 
 
 @then(parse("the training rows are {percent:d} % of {n:d} rounded down, {rows:d}"))
 def _(split, percent, n, rows):
-    assert split.X_train.shape[0] == int(n * percent / 100) == rows
+    equals(int(n * percent / 100), rows, f"{percent} % of {n} rounded down:")
+    equals(split.X_train.shape[0], rows, "training rows")
 
 
 @then(parse("they are {share} % of the data to one decimal"))
 def _(split, share):
     n_train, n_test = split.X_train.shape[0], split.X_test.shape[0]
-    assert to_decimals(100 * n_train / (n_train + n_test), 1) == share
+    rounds_to(100 * n_train / (n_train + n_test), share, 1, " %")
 
 
 @then(parse("the loss at epoch {epoch:Count} is {loss} to {decimals:Places} decimals"), target_fixture="loss")
 def _(run, epoch, loss, decimals):
-    # Rounding to the stated decimals is the article's own precision; the
-    # measured value is reproducible to ~1e-10, far inside half a unit there.
-    assert to_decimals(run.loss_at(epoch), decimals) == loss
+    # Rounding to the stated decimals is the article's own precision; the measured value is
+    # reproducible to ~1e-10, far inside half a unit there.
+    rounds_to(run.loss_at(epoch), loss, decimals)
     return run.loss_at(epoch)
 
 
 @then(parse("the loss at epoch {epoch:Count} is half the mean squared training target"))
 def _(run, epoch):
-    # Same sum in a different order: agreement to 1e-12 relative is rounding only.
-    assert np.isclose(run.loss_at(epoch), np.mean(run.split.y_train**2) / 2, rtol=1e-12, atol=0)
+    # The same sum in a different order (numpy here, the oracle): agreement to 1e-12 relative
+    # is rounding only.
+    half = float(np.mean(run.split.y_train**2) / 2)
+    that(
+        abs(run.loss_at(epoch) - half) <= 1e-12 * half,
+        expected=f"{half:.10g}, half the mean squared target",
+        measured=f"{run.loss_at(epoch):.10g}",
+    )
 
 
 @then(parse("its whole part is {whole:d}"))
 def _(loss, whole):
-    assert int(loss) == whole
+    equals(int(loss), whole, "whole part")
 
 
 @when(
@@ -64,32 +73,46 @@ def _(loss, whole):
     ),
     target_fixture="printed",
 )
-def _(split, epochs, capsys):
-    # verbose=True is the article's print every 10,000 epochs.
-    linreg.linear_train(split.X_train, split.y_train, LEARNING_RATE, epochs, verbose=True)
-    return capsys.readouterr().out.splitlines()
+def _(impl: Implementation, split, epochs):
+    # The article's loop prints every 10,000 epochs; linreg does when asked (verbose=True).
+    return impl.train(split.X_train, split.y_train, LEARNING_RATE, epochs, report=True).printed
 
 
 @then(parse('the only report is "{line}"'))
 def _(printed, line):
-    assert printed == [line]
+    equals(printed, [line], "printed lines:")
 
 
-def distances(training, optimum) -> np.ndarray:
-    """Distance of (w, b) to the least-squares optimum at the start of every epoch."""
-    return np.linalg.norm(training.path - linreg.flatten_params(optimum.params), axis=1)
+def distances(path: np.ndarray, optimum) -> np.ndarray:
+    """Distance of (w, b) to the least-squares optimum at each row of ``path``."""
+    return np.linalg.norm(path - theta_of(optimum.params["w"], optimum.params["b"]), axis=1)
 
 
 @then("its parameters are closer to the least-squares optimum at every epoch than at the one before")
-def _(training, diabetes_optimum):
-    # Strictly: I - alpha H is a contraction, and over 20,000 epochs the slowest
-    # direction still shrinks by ~2e-7 of ~1300 per epoch, far above rounding.
-    assert np.all(np.diff(distances(training, diabetes_optimum)) < 0)
+def _(training: DiabetesTraining, diabetes_update, diabetes_optimum):
+    # The loop does not expose its parameters epoch by epoch; the implementation's own update does,
+    # once it reproduces this very run (its recorded losses and its final parameters).
+    history = training.training.loss_history
+    that(not training.training.diverged, expected="a finished run", measured="training diverged")
+    diabetes_update.check_run(training.learning_rate, history, training.training.theta)
+    gaps = distances(diabetes_update.path(training.learning_rate, training.epochs), diabetes_optimum)
+    # Strictly: I - alpha H is a contraction, and over 20,000 epochs the slowest direction still
+    # shrinks by ~2e-7 of ~1300 per epoch, far above rounding.
+    rises = np.flatnonzero(np.diff(gaps) >= 0)
+    that(
+        rises.size == 0,
+        expected="closer at every epoch",
+        measured=f"not closer at epochs {(rises + 1).tolist()[:5]}",
+    )
 
 
 @then(
     "its parameters end more than a thousand times farther from the least-squares optimum than they started"
 )
-def _(training, diabetes_optimum):
-    gaps = distances(training, diabetes_optimum)
-    assert gaps[-1] > 1000 * gaps[0]
+def _(impl: Implementation, split, training: DiabetesTraining, diabetes_optimum):
+    if training.training.diverged:
+        return  # overflowed on the way: farther than any bound
+    start = theta_of(*impl.initialize_params(split.X_train.shape[1]))
+    optimum = theta_of(diabetes_optimum.params["w"], diabetes_optimum.params["b"])
+    first, last = np.linalg.norm(start - optimum), np.linalg.norm(training.training.theta - optimum)
+    that(last > 1000 * first, expected=f"farther than {1000 * first:.4g}", measured=f"{last:.4g}")

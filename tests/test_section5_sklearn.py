@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
+from checks import derivatives_match, equals, rounds_to, that
 from diabetes_steps import *  # noqa: F403  (shared steps register as fixtures in that namespace)
-from diabetes_steps import distance, fit, parse, same_to_figures, to_decimals
-from pytest_bdd import scenarios, then, when
+from diabetes_steps import distance, fit, parse, same_to_figures
+from pytest_bdd import then, when
 from sklearn.datasets import load_diabetes
-from strategies import Problem, gradient_in_theta, loss_in_theta, quadratic_gradcheck_tolerance
+from tooling.binding import bind
+from tooling.implementation import Implementation, theta_of
 
-import linreg
 from linreg.experiment import Fit
 
-scenarios("section5_sklearn.feature")
+bind("section5_sklearn.feature", globals())
 
 #: scikit-learn's names for the diabetes data's ten columns, in order.
 FEATURES = load_diabetes().feature_names
@@ -24,57 +26,66 @@ def _(run):
 
 @then(parse("they differ by {gap_text} to two decimals"))
 def _(gap, gap_text):
-    assert to_decimals(gap, 2) == gap_text
+    rounds_to(gap, gap_text, 2)
 
 
 @then(parse("that is {percent} % of scikit-learn's to one decimal"))
 def _(run, gap, percent):
-    assert to_decimals(100 * gap / run.sklearn.test_mse, 1) == percent
+    rounds_to(100 * gap / run.sklearn.test_mse, percent, 1, " %")
 
 
 @then(parse("{model} weighs {feature} by {weight} to one decimal"))
 def _(run, model, feature, weight):
-    assert to_decimals(fit(run, model).params["w"][FEATURES.index(feature), 0], 1) == weight
+    rounds_to(float(fit(run, model).params["w"][FEATURES.index(feature), 0]), weight, 1)
 
 
-@then("its weights and bias equal scikit-learn's to nine significant figures")
-def _(fitted, sklearn_fit):
-    # Both solve the same centred least-squares problem in float64; with a condition
-    # number of ~230 for the centred X (sqrt of the Hessian's ~52,000), rounding
-    # stays near 1e-13 relative, so nine figures leaves a margin of 1e4.
-    assert same_to_figures(linreg.flatten_params(fitted.params), linreg.flatten_params(sklearn_fit.params), 9)
-
-
-@then("its test mean squared error equals scikit-learn's to nine significant figures")
-def _(fitted, sklearn_fit):
-    # Parameters equal to ~1e-13 give test errors equal to about as much.
-    assert same_to_figures(fitted.test_mse, sklearn_fit.test_mse, 9)
+@then(parse("its test mean squared error equals scikit-learn's to {figures:Places} significant figures"))
+def _(fitted: Fit, sklearn_fit, figures):
+    # The update applied a billion times has shrunk its slowest direction by exp(-190): what is
+    # left is the rounding of repeated squaring, ~30 products each within a few machine epsilons,
+    # amplified by at most the Hessian's condition number (5e4) to ~3e-8 relative in the worst
+    # case; seven figures (5e-7) stay clear of it, while any model that is not scikit-learn's
+    # (the article's is 1.6 % off) misses by far more.
+    that(
+        same_to_figures(np.array(fitted.test_mse), np.array(sklearn_fit.test_mse), figures),
+        expected=f"{sklearn_fit.test_mse:.10g}",
+        measured=f"{fitted.test_mse:.10g}",
+    )
 
 
 @then(parse("its test mean squared error differs from scikit-learn's by {gap} to two decimals"))
 def _(fitted: Fit, sklearn_fit, gap):
-    assert to_decimals(abs(fitted.test_mse - sklearn_fit.test_mse), 2) == gap
+    rounds_to(abs(fitted.test_mse - sklearn_fit.test_mse), gap, 2)
 
 
 @then("dw and db at gradient descent's parameters are the loss's derivatives there")
-def _(run):
-    # Checked against central differences of the loss (linreg.gradcheck). The loss is
-    # quadratic, so they carry rounding only; quadratic_gradcheck_tolerance bounds it.
+def _(impl: Implementation, run):
+    # Central differences of the implementation's own loss; checks.derivatives_match derives the
+    # tolerance from the step and the loss's size (here ~1e-10, against a bias gradient of 5e-6).
     params = run.gradient_descent.params
-    at = Problem(X=run.split.X_train, y=run.split.y_train, w=params["w"], b=params["b"])
-    result = linreg.gradcheck(
-        loss_in_theta(at), gradient_in_theta(at), at.theta, **quadratic_gradcheck_tolerance(at)
+    X, y = run.split.X_train, run.split.y_train
+    evaluation = impl.linear_loss(X, y, params["w"], params["b"])
+    theta = theta_of(params["w"], params["b"])
+    derivatives_match(
+        impl.loss(X, y), theta_of(evaluation.dw, evaluation.db), theta, X.shape[0], source="from its dw, db"
     )
-    assert result.passed, result.describe()
 
 
-@then("its parameters equal scikit-learn's to nine significant figures")
-def _(fitted, sklearn_fit):
-    # After 1e9 epochs the slowest direction has shrunk by exp(-190): what is left
-    # is rounding of the closed form, ~1e-13 relative.
-    assert same_to_figures(linreg.flatten_params(fitted.params), linreg.flatten_params(sklearn_fit.params), 9)
+@then(parse("its parameters equal scikit-learn's to {figures:Places} significant figures"))
+def _(fitted, sklearn_fit, figures):
+    # See the test error above: at most ~3e-8 relative of rounding, against seven figures' 5e-7.
+    ours, theirs = (
+        theta_of(fitted.params["w"], fitted.params["b"]),
+        theta_of(sklearn_fit.params["w"], sklearn_fit.params["b"]),
+    )
+    worst = int(np.argmax(np.abs(ours - theirs) / np.abs(theirs)))
+    that(
+        same_to_figures(ours, theirs, figures),
+        expected=f"parameter {worst + 1} = {theirs[worst]:.10g}",
+        measured=f"{ours[worst]:.10g}",
+    )
 
 
 @then(parse("gradient descent's parameters are {d:d} from scikit-learn's to the nearest whole number"))
 def _(run, d):
-    assert round(distance(run.gradient_descent.params, run.sklearn.params)) == d
+    equals(round(distance(run.gradient_descent.params, run.sklearn.params)), d, "distance")

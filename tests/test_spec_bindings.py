@@ -1,6 +1,6 @@
 """The spec's own conventions (features/README.md), checked on the parsed feature files.
 
-The feature files are read by :func:`ledger.parse_spec`, with pytest-bdd's own Gherkin
+The feature files are read by :func:`tooling.model.parse_spec`, with pytest-bdd's own Gherkin
 parser (the one that runs them), so what is checked here is what pytest-bdd and the
 claims ledger see. The ledger's own checks (stale, links, measured figures) are in
 test_ledger.py.
@@ -12,7 +12,15 @@ import ast
 from collections import Counter
 
 import pytest
-from ledger import ARTICLE_PREFIX, ROOT, VERDICTS, FeatureRef, parse_spec, registered_markers, step_module
+from tooling.model import (
+    ARTICLE_PREFIX,
+    ROOT,
+    VERDICTS,
+    FeatureRef,
+    parse_spec,
+    registered_markers,
+    step_module,
+)
 
 SPEC = parse_spec()
 MARKERS = registered_markers()
@@ -20,13 +28,13 @@ CLAIMS = [name for name in MARKERS if name.startswith("claim-")]
 
 
 def _bound_feature_files() -> dict[str, set[str]]:
-    """tests/test_*.py module -> the string literals it passes to ``scenarios(...)``."""
+    """tests/test_*.py module -> the feature files it binds (the first argument of ``bind(...)``)."""
     bound: dict[str, set[str]] = {}
     for module in sorted((ROOT / "tests").glob("test_*.py")):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "scenarios":
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"bind", "scenarios"}:
                 bound.setdefault(module.relative_to(ROOT).as_posix(), set()).update(
-                    a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    a.value for a in node.args[:1] if isinstance(a, ast.Constant) and isinstance(a.value, str)
                 )
     return bound
 

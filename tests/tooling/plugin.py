@@ -1,0 +1,430 @@
+"""The pytest plugin of the spec: which implementation is judged, and how a run reads.
+
+Loaded by the top-level conftest.py (``pytest_plugins``). It adds:
+
+* ``--impl TARGET``: the implementation under test (:mod:`tooling.implementation`), offered
+  to steps as the session fixture ``impl``. For anything but linreg, the tests of what only
+  linreg promises are deselected, not skipped, and the run says which and why;
+* the run's header names the implementation judged;
+* a failed scenario is reported in the spec's words (:mod:`tooling.failures`): claim,
+  verdict, scenario, step, expected against measured;
+* the Cucumber JSON carries each scenario's claim and verdict tags (pytest-bdd writes only
+  the scenario's own), and ``--gherkin-terminal-reporter -v`` prints each feature and rule
+  once, with the claim, its verdict and the article's words, and every step with its status;
+* ``--report-html PATH``: the reviewer's report of this run (:mod:`tooling.report`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd import gherkin_terminal_reporter
+from pytest_bdd.gherkin_terminal_reporter import GherkinTerminalReporter
+from pytest_bdd.reporting import test_report_context_registry
+
+from linreg.analysis import AffineGradient
+from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun, Fit, Split, load_diabetes_split
+from tooling.failures import spec_failure
+from tooling.implementation import DEFAULT, Implementation, ImplementationError, reference_fits, theta_of
+from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, Results, ScenarioResult, StepResult
+from tooling.update import Update
+
+IMPLEMENTATION = pytest.StashKey[Implementation]()
+RESULTS = pytest.StashKey[Results]()
+STEPS = pytest.StashKey[dict[str, list[dict[str, Any]]]]()
+ARTICLE_RUN = pytest.StashKey[Any]()
+STARTED = pytest.StashKey[float]()
+# pytest_runtest_logreport is not given the config; the run being configured is the last here.
+_CONFIG: list[pytest.Config] = []
+
+#: Why a test is not judged for an implementation other than linreg, by where it lives.
+NOT_JUDGED = {
+    "tests/test_cli": "the linreg command line",
+    "tests/test_ledger": "the claims ledger",
+    "tests/test_report": "the reviewer's report",
+    "tests/test_spec_bindings": "the spec's own conventions",
+    "tests/test_wrong_implementations": "the spec's check against wrong implementations",
+    "tests/test_packaging": "linreg's packaging",
+    "tests/test_figure": "linreg's figure in the docs",
+    "tests/test_properties_gradcheck": "linreg's gradient checker",
+    "tests/test_gradcheck": "linreg's gradient checker",
+    "tests/test_properties_least_squares": "linreg's oracles",
+    "tests/test_properties_inputs": "linreg's input contract",
+    "tests/test_numerics": "linreg's numerics",
+    "tests/test_properties_numerics": "linreg's numerics",
+    "tests/test_cli_robustness": "the linreg command line",
+    "linreg/": "linreg's docstring examples",
+    "docs/": "linreg's executed docs",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("linreg spec", "the spec of the article")
+    group.addoption(
+        "--impl",
+        default=DEFAULT,
+        metavar="TARGET",
+        help="the implementation to judge: an importable module name or the path of a .py file "
+        "providing the article's initialize_params, linear_loss, linear_train, predict and r2_score "
+        f"(default: {DEFAULT})",
+    )
+    group.addoption(
+        "--report-html",
+        default=None,
+        metavar="PATH",
+        help="write the reviewer's report of this run, one self-contained HTML page, to PATH",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[IMPLEMENTATION] = Implementation.load(config.getoption("impl"))
+    except ImplementationError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[RESULTS] = Results()
+    config.stash[STEPS] = {}
+    config.stash[STARTED] = time.time()
+    _CONFIG.append(config)
+    # pytest-bdd installs its Gherkin reporter in its own pytest_configure, which runs after
+    # this one (it is trylast) and looks the class up in its module: ours is put there.
+    gherkin_terminal_reporter.GherkinTerminalReporter = SpecTerminalReporter
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config in _CONFIG:
+        _CONFIG.remove(config)
+
+
+def implementation(config: pytest.Config) -> Implementation:
+    """The implementation this run judges."""
+    return config.stash[IMPLEMENTATION]
+
+
+@pytest.fixture(scope="session")
+def impl(pytestconfig: pytest.Config) -> Implementation:
+    """The implementation under test (``--impl``, default linreg)."""
+    return implementation(pytestconfig)
+
+
+# --------------------------------------------------------------------------- the session's fixtures
+@pytest.fixture(scope="session")
+def diabetes_split() -> Split:
+    """The article's 80/20 split of the diabetes data (section 3)."""
+    return load_diabetes_split()
+
+
+@pytest.fixture(scope="session")
+def reference(diabetes_split: Split) -> tuple[Fit, Fit]:
+    """The exact least-squares model and scikit-learn's, scored by scikit-learn's metrics (cheap)."""
+    return reference_fits(diabetes_split)
+
+
+@pytest.fixture(scope="session")
+def diabetes_optimum(reference: tuple[Fit, Fit]) -> Fit:
+    """The exact least-squares model of the training rows (``numpy.linalg.lstsq``), scored."""
+    return reference[0]
+
+
+@pytest.fixture(scope="session")
+def sklearn_fit(reference: tuple[Fit, Fit]) -> Fit:
+    """scikit-learn's LinearRegression on the training rows, scored."""
+    return reference[1]
+
+
+@pytest.fixture(scope="session")
+def article_run(
+    impl: Implementation, diabetes_split: Split, reference: tuple[Fit, Fit], pytestconfig: pytest.Config
+) -> ArticleRun:
+    """The implementation's run of the article's 200,000 epochs at learning rate 0.01, once per session."""
+    optimum, sklearn = reference
+    run = impl.run_article(diabetes_split, LEARNING_RATE, EPOCHS, optimum=optimum, sklearn_fit=sklearn)
+    pytestconfig.stash[ARTICLE_RUN] = run
+    return run
+
+
+@pytest.fixture(scope="session")
+def diabetes_gradient(impl: Implementation, diabetes_split: Split) -> AffineGradient:
+    """The implementation's gradient on the training rows, read off as H theta + g0 (checked affine)."""
+    return AffineGradient.read_off(
+        impl.gradient(diabetes_split.X_train, diabetes_split.y_train), diabetes_split.X_train.shape[1] + 1
+    )
+
+
+@pytest.fixture(scope="session")
+def diabetes_update(
+    impl: Implementation, diabetes_split: Split, diabetes_gradient: AffineGradient, article_run: ArticleRun
+) -> Update:
+    """The implementation's own update on the training rows, checked against its 200,000-epoch run."""
+    update = Update.of(impl, diabetes_split.X_train, diabetes_split.y_train, diabetes_gradient)
+    update.check_run(article_run.learning_rate, article_run.loss_history, _theta(article_run))
+    return update
+
+
+def _theta(run: ArticleRun):
+    return theta_of(run.gradient_descent.params["w"], run.gradient_descent.params["b"])
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"implementation under test: {implementation(config).label}"]
+
+
+def _claims_of(item: pytest.Item) -> list[str]:
+    return sorted(m.name for m in item.iter_markers() if m.name.startswith("claim-"))
+
+
+def not_judged(item: pytest.Item) -> str | None:
+    """Why ``item`` is not judged for an implementation other than linreg, or None if it is."""
+    if item.get_closest_marker(CONTRACT) is not None:
+        return "linreg's input contract and other guarantees beyond the article"
+    if _claims_of(item):
+        return None
+    where = (
+        Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
+        if Path(str(item.path)).is_relative_to(ROOT)
+        else ""
+    )
+    for prefix, reason in NOT_JUDGED.items():
+        if where.startswith(prefix):
+            return reason
+    return "a test of linreg, not a claim of the article"
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if implementation(config).is_linreg:
+        return
+    kept, deselected = [], []
+    for item in items:
+        reason = not_judged(item)
+        if reason is None:
+            kept.append(item)
+        else:
+            deselected.append(item)
+            config.stash[RESULTS].deselected.append((item.nodeid, reason))
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def pytest_report_collectionfinish(
+    config: pytest.Config, start_path: Path, items: list[pytest.Item]
+) -> list[str]:
+    deselected = config.stash[RESULTS].deselected
+    if not deselected:
+        return []
+    reasons = Counter(reason for _, reason in deselected)
+    lines = [
+        f"judging {implementation(config).label} against the article's claims; "
+        f"deselected {len(deselected)} tests of what only linreg promises:"
+    ]
+    lines += [f"  {count:4d}  {reason}" for reason, count in reasons.most_common()]
+    return lines
+
+
+# --------------------------------------------------------------------------- steps and results
+def pytest_bdd_before_step(request: pytest.FixtureRequest, feature, scenario, step, step_func) -> None:
+    steps = request.config.stash[STEPS].setdefault(request.node.nodeid, [])
+    steps.append({"step": step, "start": time.perf_counter(), "status": "failed", "duration": 0.0})
+
+
+def pytest_bdd_after_step(
+    request: pytest.FixtureRequest, feature, scenario, step, step_func, step_func_args
+) -> None:
+    current = request.config.stash[STEPS][request.node.nodeid][-1]
+    current.update(status="passed", duration=time.perf_counter() - current["start"])
+
+
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest, feature, scenario, step, step_func, step_func_args, exception
+) -> None:
+    current = request.config.stash[STEPS][request.node.nodeid][-1]
+    current.update(status="failed", duration=time.perf_counter() - current["start"])
+
+
+def _rule_tags(context: dict) -> set[str]:
+    return set(context.get("rule", {}).get("tags", [])) | set(context["feature"]["tags"])
+
+
+def _verdict(tags: set[str]) -> str:
+    found = sorted(tags & set(VERDICTS))
+    return found[0] if found else ""
+
+
+def _subject(claims: list[str], tags: set[str]) -> str:
+    if claims:
+        verdict = _verdict(tags)
+        return f"{claims[0]} ({verdict})" if verdict else claims[0]
+    return CONTRACT if CONTRACT in tags else "linreg"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    context = test_report_context_registry.get(report)
+    if context is not None:
+        # The claim and verdict sit on the Rule; pytest-bdd's JSON and reporter see only the
+        # scenario's own tags.
+        scenario = context.scenario
+        scenario["tags"] = sorted(set(scenario["tags"]) | _rule_tags(scenario))
+    claims = _claims_of(item)
+    if report.failed and call.excinfo is not None and (context is not None or claims):
+        report.longrepr = _failure(item, call.excinfo.value, context, claims)
+    return report
+
+
+def _failure(item: pytest.Item, error: BaseException, context: Any, claims: list[str]):
+    notes = [note for note in getattr(error, "__notes__", []) if note.strip()]
+    if context is None:  # a claim's property test
+        path, line = item.location[0], (item.location[1] or 0) + 1
+        return spec_failure(
+            subject=_subject(claims, set()),
+            title=item.name,
+            step=None,
+            error=error,
+            location=(path, line),
+            notes=notes,
+        )
+    scenario = context.scenario
+    tags = set(scenario["tags"])
+    failed = next((s for s in scenario["steps"] if s["failed"]), None)
+    step = f"{failed['keyword']} {failed['name']}" if failed else None
+    line = failed["line_number"] if failed else scenario["line_number"]
+    return spec_failure(
+        subject=_subject(claims, tags),
+        title=f"{scenario['keyword']}: {scenario['name']}",
+        step=step,
+        error=error,
+        location=(scenario["feature"]["rel_filename"], line),
+        notes=notes,
+    )
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        _record(report)
+
+
+def step_results(config: pytest.Config, nodeid: str, scenario: dict) -> list[StepResult]:
+    """Each step of a scenario with its status in this run: passed, failed or skipped (not reached)."""
+    recorded = config.stash[STEPS].get(nodeid, [])
+    steps = []
+    for i, step in enumerate(scenario["steps"]):
+        done = recorded[i] if i < len(recorded) else None
+        steps.append(
+            StepResult(
+                step["keyword"],
+                step["name"],
+                step["line_number"],
+                done["status"] if done else "skipped",
+                done["duration"] if done else 0.0,
+            )
+        )
+    return steps
+
+
+def _record(report: pytest.TestReport) -> None:
+    if not _CONFIG:
+        return
+    config = _CONFIG[-1]
+    context = test_report_context_registry.get(report)
+    claims = sorted(k for k in report.keywords if k.startswith("claim-"))
+    if context is None and not claims:
+        return
+    longrepr = report.longrepr
+    headline = getattr(longrepr, "headline", None)
+    message = str(longrepr) if report.failed and longrepr is not None else None
+    if context is None:
+        path, line = report.location[0], (report.location[1] or 0) + 1
+        result = ScenarioResult(
+            report.nodeid,
+            path,
+            line,
+            report.location[2],
+            report.outcome,
+            report.duration,
+            claims,
+            message=message,
+            headline=headline,
+        )
+    else:
+        scenario = context.scenario
+        steps = step_results(config, report.nodeid, scenario)
+        result = ScenarioResult(
+            report.nodeid,
+            scenario["feature"]["rel_filename"],
+            scenario["line_number"],
+            scenario["name"],
+            report.outcome,
+            report.duration,
+            claims,
+            steps=steps,
+            message=message,
+            headline=headline,
+        )
+    config.stash[RESULTS].scenarios.append(result)
+
+
+# --------------------------------------------------------------------------- the terminal reader
+class SpecTerminalReporter(GherkinTerminalReporter):
+    """pytest-bdd's Gherkin reporter, reading like the spec.
+
+    Each feature and rule is printed once; a rule shows its claim, verdict and the
+    article's words; at ``-v`` and above every step is printed with its status.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        super().__init__(config)
+        self.current_feature: str | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        context = test_report_context_registry.get(report)
+        if self.verbosity <= 0 or context is None:
+            return super().pytest_runtest_logreport(report)
+        category, letter, word = self.config.hook.pytest_report_teststatus(report=report, config=self.config)
+        if not letter and not word:
+            return None
+        if isinstance(word, tuple):
+            word, markup = word
+        else:
+            markup = (
+                {"green": True} if report.passed else {"red": True} if report.failed else {"yellow": True}
+            )
+        scenario = context.scenario
+        self.ensure_newline()
+        feature = scenario["feature"]
+        if feature["name"] != self.current_feature:
+            self._tw.write(f"\n{feature['keyword']}: {feature['name']}\n", blue=True, bold=True)
+            self.current_feature = feature["name"]
+            self.current_rule = None
+        rule = scenario.get("rule")
+        indent = "    " if rule else ""
+        if rule and rule["name"] != self.current_rule:
+            tags = set(rule["tags"])
+            claims = sorted(t for t in tags if t.startswith("claim-"))
+            label = " · ".join([*claims, VERDICTS.get(_verdict(tags), "")]).strip(" ·")
+            self._tw.write(f"  {rule['keyword']}: {rule['name']}", purple=True)
+            self._tw.write(f"  [{label}]\n" if label else "\n", bold=True)
+            quote = next(
+                (
+                    ln.strip()
+                    for ln in rule["description"].splitlines()
+                    if ln.strip().startswith(ARTICLE_PREFIX)
+                ),
+                None,
+            )
+            if quote:
+                self._tw.write(f"    {quote}\n")
+            self.current_rule = rule["name"]
+        self._tw.write(f"{indent}  {scenario['keyword']}: {scenario['name']} ", **markup)
+        self._tw.write(f"{word}\n", **markup)
+        marks = {"passed": ("✓", {}), "failed": ("✗", {"red": True}), "skipped": ("·", {"yellow": True})}
+        for step in step_results(self.config, report.nodeid, scenario):
+            mark, step_markup = marks[step.status]
+            self._tw.write(f"{indent}      {mark} {step.keyword} {step.text}\n", **step_markup)
+        self.stats.setdefault(category, []).append(report)
+        return None
