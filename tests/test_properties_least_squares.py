@@ -16,8 +16,6 @@ import linreg
 from linreg import flatten_params
 from linreg.experiment import Split, fit_sklearn
 
-pytestmark = [getattr(pytest.mark, "claim-6.1"), getattr(pytest.mark, "section-6")]
-
 MAX_CONDITION = 100.0
 
 

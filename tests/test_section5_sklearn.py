@@ -35,8 +35,8 @@ def _(run, gap, percent):
 
 
 @then(parse("{model} weighs {feature} by {weight} to one decimal"))
-def _(run, model, feature, weight):
-    rounds_to(float(fit(run, model).params["w"][FEATURES.index(feature), 0]), weight, 1)
+def _(request, model, feature, weight):
+    rounds_to(float(fit(request, model).params["w"][FEATURES.index(feature), 0]), weight, 1)
 
 
 @then(parse("its test mean squared error equals scikit-learn's to {figures:Places} significant figures"))

@@ -133,9 +133,9 @@ def spec_failure(
     headline = f"{subject}: {step}: {what}" if step else f"{subject}: {what}"
     lines = [headline, f"  {title}"]
     if step:
-        lines.append(f"    {step}")
-    lines.append(f"  {what}")
-    lines.extend(f"  {short(note)}" for note in notes or [])
+        lines.append(f"    {step}  <- failed")
+    lines.append(f"      {what}")
+    lines.extend(f"      {short(note)}" for note in notes or [])
     lines.append(f"  at {location[0]}:{location[1]}")
     return SpecFailure(
         headline=headline, lines=tuple(lines), reprcrash=Crash(location[0], location[1], headline)

@@ -28,6 +28,7 @@ from pytest_bdd.reporting import test_report_context_registry
 
 from linreg.analysis import AffineGradient
 from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun, Fit, Split, load_diabetes_split
+from tooling import judge
 from tooling.failures import spec_failure
 from tooling.implementation import DEFAULT, Implementation, ImplementationError, reference_fits, theta_of
 from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, Results, ScenarioResult, StepResult
@@ -48,6 +49,7 @@ NOT_JUDGED = {
     "tests/test_report": "the reviewer's report",
     "tests/test_spec_bindings": "the spec's own conventions",
     "tests/test_wrong_implementations": "the spec's check against wrong implementations",
+    "tests/test_spec_tooling": "the spec's own tooling",
     "tests/test_packaging": "linreg's packaging",
     "tests/test_figure": "linreg's figure in the docs",
     "tests/test_properties_gradcheck": "linreg's gradient checker",
@@ -57,6 +59,8 @@ NOT_JUDGED = {
     "tests/test_numerics": "linreg's numerics",
     "tests/test_properties_numerics": "linreg's numerics",
     "tests/test_cli_robustness": "the linreg command line",
+    "tests/tooling/": "the spec's own tooling",
+    "tests/checks": "the spec's own tooling",
     "linreg/": "linreg's docstring examples",
     "docs/": "linreg's executed docs",
 }
@@ -97,6 +101,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config in _CONFIG:
         _CONFIG.remove(config)
+    for running in config.stash.get(JUDGEMENTS, {}).values():
+        if running.process.poll() is None:  # the run was interrupted or the test deselected
+            running.process.kill()
+            running.process.communicate()
 
 
 def implementation(config: pytest.Config) -> Implementation:
@@ -214,16 +222,34 @@ def pytest_collection_modifyitems(
 def pytest_report_collectionfinish(
     config: pytest.Config, start_path: Path, items: list[pytest.Item]
 ) -> list[str]:
-    deselected = config.stash[RESULTS].deselected
-    if not deselected:
+    impl = implementation(config)
+    if impl.is_linreg:
         return []
+    deselected = config.stash[RESULTS].deselected
     reasons = Counter(reason for _, reason in deselected)
     lines = [
-        f"judging {implementation(config).label} against the article's claims; "
+        f"judging {impl.label} against the article's claims; "
         f"deselected {len(deselected)} tests of what only linreg promises:"
     ]
     lines += [f"  {count:4d}  {reason}" for reason, count in reasons.most_common()]
     return lines
+
+
+# --------------------------------------------------------------------------- judging other implementations
+JUDGEMENTS = pytest.StashKey[dict[str, judge.Running]]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Judged runs of other implementations take seconds each; started now, they proceed on the
+    # second core while the rest of the suite runs (see tooling.judge).
+    modules = {item.module for item in session.items if isinstance(item, pytest.Function)}
+    session.config.stash[JUDGEMENTS] = judge.start(judge.wanted(sorted(modules, key=lambda m: m.__name__)))
+
+
+@pytest.fixture(scope="session")
+def judgements(pytestconfig: pytest.Config) -> dict[str, judge.Running]:
+    """The judged runs of other implementations that the collected modules declared, under way."""
+    return pytestconfig.stash.get(JUDGEMENTS, {})
 
 
 # --------------------------------------------------------------------------- steps and results

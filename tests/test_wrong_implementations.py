@@ -1,0 +1,89 @@
+"""The spec rejects wrong implementations of the article, naming the claim each mistake breaks.
+
+Each file in tests/implementations/ other than reader.py is a reader's implementation with
+one typical mistake. The spec runs against it as a user would run it
+(``pytest --impl=tests/implementations/<file>``, in a process of its own; see
+tests/tooling/judge.py) on the claims the mistake is about, and must fail with those claims
+in its failure summary lines, and name the implementation it judged in its header.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tooling.judge import Case, Judgement, Running
+
+SECTION = {
+    n: f"tests/test_section{n}_{name}.py"
+    for n, name in [(1, "model_and_loss"), (2, "implementation"), (4, "evaluation")]
+}
+IMPLEMENTATIONS = "tests/implementations"
+
+#: Claims whose figures come from training: a loop that does not step by alpha times its
+#: gradient must fail every one of them.
+TRAINING_CLAIMS = {
+    "claim-3.3",
+    "claim-3.4",
+    "claim-3.5",
+    "claim-4.3",
+    "claim-4.4",
+    "claim-4.5",
+    "claim-4.6",
+    "claim-4.8",
+    "claim-5.3",
+    "claim-5.4",
+    "claim-5.5",
+    "claim-5.6",
+    "claim-6.3",
+    "claim-6.5",
+}
+
+#: name -> (the run, the claims it must fail). Started as soon as collection finishes.
+CASES: dict[str, tuple[Case, set[str]]] = {
+    "halved_step": (
+        Case(f"{IMPLEMENTATIONS}/halved_step.py", "section-3 or section-4 or section-5 or section-6"),
+        TRAINING_CLAIMS,
+    ),
+    "summed_bias_gradient": (
+        Case(f"{IMPLEMENTATIONS}/summed_bias_gradient.py", "claim-2.3", (SECTION[2],)),
+        {"claim-2.3"},
+    ),
+    "flat_weights": (Case(f"{IMPLEMENTATIONS}/flat_weights.py", "claim-2.1", (SECTION[2],)), {"claim-2.1"}),
+    "loss_after_step": (
+        Case(f"{IMPLEMENTATIONS}/loss_after_step.py", "claim-2.5", (SECTION[2],)),
+        {"claim-2.5"},
+    ),
+    "predict_without_bias": (
+        Case(f"{IMPLEMENTATIONS}/predict_without_bias.py", "claim-4.1", (SECTION[4],)),
+        {"claim-4.1"},
+    ),
+    "loss_without_half": (
+        Case(f"{IMPLEMENTATIONS}/loss_without_half.py", "claim-1.2 or claim-2.3", (SECTION[1], SECTION[2])),
+        {"claim-1.2", "claim-2.3"},
+    ),
+    "r2_about_predictions": (
+        Case(f"{IMPLEMENTATIONS}/r2_about_predictions.py", "claim-4.2", (SECTION[4],)),
+        {"claim-4.2"},
+    ),
+}
+JUDGE = {name: case for name, (case, _) in CASES.items()}
+
+
+@pytest.fixture(scope="module")
+def judged(judgements: dict[str, Running]) -> dict[str, Judgement]:
+    return {name: running.results()[name] for name, running in judgements.items()}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_spec_rejects_it_naming_the_claims_it_breaks(judged: dict[str, Judgement], name: str) -> None:
+    judgement, (case, breaks) = judged[name], CASES[name]
+    assert judgement.returncode == 1, f"{name}: {judgement.outcome}"
+    missing = breaks - judgement.failed_claims
+    assert not missing, (
+        f"{name} should fail {sorted(missing)}; its run failed {sorted(judgement.failed_claims)}"
+    )
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_run_names_the_implementation_it_judged(judged: dict[str, Judgement], name: str) -> None:
+    case, _ = CASES[name]
+    assert judged[name].judged.endswith(case.path), judged[name].output[:500]
