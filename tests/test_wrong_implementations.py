@@ -75,7 +75,7 @@ def judged(judgements: dict[str, Running]) -> dict[str, Judgement]:
 
 @pytest.mark.parametrize("name", CASES)
 def test_the_spec_rejects_it_naming_the_claims_it_breaks(judged: dict[str, Judgement], name: str) -> None:
-    judgement, (case, breaks) = judged[name], CASES[name]
+    judgement, (_, breaks) = judged[name], CASES[name]
     assert judgement.returncode == 1, f"{name}: {judgement.outcome}"
     missing = breaks - judgement.failed_claims
     assert not missing, (
