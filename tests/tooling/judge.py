@@ -118,7 +118,8 @@ class Running:
             output, _ = self.process.communicate(timeout=timeout)
             parts = SEPARATOR.split(output)
             found = {
-                path: (int(code), text) for path, code, text in zip(parts[1::3], parts[2::3], parts[3::3])
+                path: (int(code), text)
+                for path, code, text in zip(parts[1::3], parts[2::3], parts[3::3], strict=True)
             }
             self._results = {
                 name: Judgement(case, *found.get(case.path, (-1, output[-2000:])))
