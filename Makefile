@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup test lint reproduce spec claims figure benchmark clean
+.PHONY: setup test lint reproduce spec report claims figure benchmark clean
 
 setup: $(STAMP)
 
@@ -27,9 +27,16 @@ lint: setup
 reproduce: setup
 	$(BIN)/linreg reproduce --out out
 
-## The spec read as prose, claim by claim.
+## The implementation the spec judges: linreg unless IMPL=<module or path/to/file.py> is given.
+IMPL ?= linreg
+
+## The spec read as prose, claim by claim (each feature and rule once, every step with its status).
 spec: setup
-	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v
+	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v --impl=$(IMPL)
+
+## The reviewer's report of one spec run: out/report.html, built from out/cucumber.json beside it.
+report: setup
+	$(BIN)/python -m pytest tests -q --impl=$(IMPL) --report-html=out/report.html
 
 benchmark: setup
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable

@@ -46,11 +46,14 @@ class Case:
         A ``-m`` marker expression: the claims worth running for this mistake.
     modules : tuple of str
         Step modules to collect (fewer is faster); empty for all.
+    extra : tuple of str
+        More pytest options, e.g. ``--report-html=...``.
     """
 
     path: str
     select: str
     modules: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
 
     def arguments(self) -> list[str]:
         """pytest's arguments for this judgement."""
@@ -59,6 +62,7 @@ class Case:
         return [
             f"--impl={self.path}",
             *("-m", self.select, "-q", "-rfE", "-W", "ignore::pytest.PytestAssertRewriteWarning"),
+            *self.extra,
             *self.modules,
         ]
 

@@ -20,6 +20,7 @@ Where each part comes from:
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -135,7 +136,8 @@ class FeatureRef:
     @property
     def article_section(self) -> str | None:
         """The article's title of the section this feature restates (its ``Article's section:`` line)."""
-        return _description_line(self.description, SECTION_PREFIX)
+        title = _description_line(self.description, SECTION_PREFIX)
+        return title.strip('"') if title else None
 
     @property
     def narrative(self) -> str:
@@ -427,10 +429,60 @@ class ScenarioResult:
 
 @dataclass
 class Results:
-    """What one spec run did, as the report shows it."""
+    """What one spec run did, as the report shows it.
+
+    Scenarios come from the run's Cucumber JSON (:meth:`from_cucumber`); tests of a claim
+    that are not scenarios (Hypothesis properties) and what was deselected, from the plugin.
+    """
 
     scenarios: list[ScenarioResult] = field(default_factory=list)
     deselected: list[tuple[str, str]] = field(default_factory=list)  # (nodeid, reason)
+
+    @classmethod
+    def from_cucumber(cls, features: list[dict]) -> Results:
+        """Read pytest-bdd's Cucumber JSON: one result per scenario (an outline's example) run."""
+        scenarios = []
+        for feature in features:
+            path = f"features/{feature['uri']}"
+            for element in feature["elements"]:
+                steps, failed_at = [], None
+                for i, step in enumerate(element["steps"]):
+                    result = step["result"]
+                    status = result["status"]
+                    if failed_at is not None:
+                        status = "skipped"  # pytest-bdd marks the steps after a failure failed too
+                    elif status == "failed":
+                        failed_at = i
+                    steps.append(
+                        StepResult(
+                            step["keyword"].strip(),
+                            step["name"],
+                            step["line"],
+                            status,
+                            result["duration"] / 1e9,
+                        )
+                    )
+                message = (
+                    element["steps"][failed_at]["result"].get("error_message")
+                    if failed_at is not None
+                    else None
+                )
+                tags = [tag["name"].lstrip("@") for tag in element["tags"]]
+                scenarios.append(
+                    ScenarioResult(
+                        nodeid=element["id"],
+                        feature=path,
+                        line=element["line"],
+                        name=element["name"],
+                        status="failed" if failed_at is not None else "passed",
+                        duration=sum(step.duration for step in steps),
+                        claims=sorted(t for t in tags if t.startswith("claim-")),
+                        steps=steps,
+                        message=message,
+                        headline=message.splitlines()[0] if message else None,
+                    )
+                )
+        return cls(scenarios=scenarios)
 
     def of_scenario(self, feature: str, line: int) -> list[ScenarioResult]:
         return [r for r in self.scenarios if r.feature == feature and r.line == line]
@@ -443,6 +495,12 @@ class Results:
 
 
 # --------------------------------------------------------------------------- claims
+TOLERANCE = re.compile(
+    r"to (?:the nearest whole number|rounding"
+    r"|(?:[a-z]+|<\w+>) (?:decimals?|significant (?:figures?|digits?)|digits))"
+)
+
+
 @dataclass
 class Claim:
     """A claim of the article: its id, our short wording, the rules that state it."""
@@ -477,6 +535,18 @@ class Claim:
     @property
     def quotes(self) -> list[str]:
         return [r.article for r in self.rules if r.article]
+
+    @property
+    def tolerances(self) -> list[str]:
+        """How closely the scenarios hold the figures, in their own words ("to two decimals")."""
+        found: list[str] = []
+        for rule in self.rules:
+            for scenario in rule.scenarios:
+                for step in scenario.steps:
+                    for phrase in TOLERANCE.findall(step.text):
+                        if phrase not in found:
+                            found.append(phrase)
+        return found
 
 
 @dataclass

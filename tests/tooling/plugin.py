@@ -31,7 +31,7 @@ from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun, Fit, Split, loa
 from tooling import judge
 from tooling.failures import spec_failure
 from tooling.implementation import DEFAULT, Implementation, ImplementationError, reference_fits, theta_of
-from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, Results, ScenarioResult, StepResult
+from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, Results, ScenarioResult, StepResult, build
 from tooling.update import Update
 
 IMPLEMENTATION = pytest.StashKey[Implementation]()
@@ -39,6 +39,7 @@ RESULTS = pytest.StashKey[Results]()
 STEPS = pytest.StashKey[dict[str, list[dict[str, Any]]]]()
 ARTICLE_RUN = pytest.StashKey[Any]()
 STARTED = pytest.StashKey[float]()
+REPORT_WRITTEN = pytest.StashKey[Path]()
 # pytest_runtest_logreport is not given the config; the run being configured is the last here.
 _CONFIG: list[pytest.Config] = []
 
@@ -92,6 +93,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS] = Results()
     config.stash[STEPS] = {}
     config.stash[STARTED] = time.time()
+    report = _report_path(config)
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        if not config.option.cucumber_json_path:
+            # The report is built from the run's Cucumber JSON, written beside it.
+            config.option.cucumber_json_path = str(report.with_name("cucumber.json"))
     _CONFIG.append(config)
     # pytest-bdd installs its Gherkin reporter in its own pytest_configure, which runs after
     # this one (it is trylast) and looks the class up in its module: ours is put there.
@@ -229,7 +236,8 @@ def pytest_report_collectionfinish(
     reasons = Counter(reason for _, reason in deselected)
     lines = [
         f"judging {impl.label} against the article's claims; "
-        f"deselected {len(deselected)} tests of what only linreg promises:"
+        f"deselected {len(deselected)} {'test' if len(deselected) == 1 else 'tests'} "
+        "of what only linreg promises:"
     ]
     lines += [f"  {count:4d}  {reason}" for reason, count in reasons.most_common()]
     return lines
@@ -354,19 +362,17 @@ def step_results(config: pytest.Config, nodeid: str, scenario: dict) -> list[Ste
 
 
 def _record(report: pytest.TestReport) -> None:
-    if not _CONFIG:
+    # Scenarios are read back from the Cucumber JSON for the report; what is recorded here are
+    # the other tests of a claim (Hypothesis properties), which the JSON does not hold.
+    if not _CONFIG or test_report_context_registry.get(report) is not None:
         return
-    config = _CONFIG[-1]
-    context = test_report_context_registry.get(report)
     claims = sorted(k for k in report.keywords if k.startswith("claim-"))
-    if context is None and not claims:
+    if not claims:
         return
     longrepr = report.longrepr
-    headline = getattr(longrepr, "headline", None)
-    message = str(longrepr) if report.failed and longrepr is not None else None
-    if context is None:
-        path, line = report.location[0], (report.location[1] or 0) + 1
-        result = ScenarioResult(
+    path, line = report.location[0], (report.location[1] or 0) + 1
+    _CONFIG[-1].stash[RESULTS].scenarios.append(
+        ScenarioResult(
             report.nodeid,
             path,
             line,
@@ -374,25 +380,43 @@ def _record(report: pytest.TestReport) -> None:
             report.outcome,
             report.duration,
             claims,
-            message=message,
-            headline=headline,
+            message=str(longrepr) if report.failed and longrepr is not None else None,
+            headline=getattr(longrepr, "headline", None),
         )
-    else:
-        scenario = context.scenario
-        steps = step_results(config, report.nodeid, scenario)
-        result = ScenarioResult(
-            report.nodeid,
-            scenario["feature"]["rel_filename"],
-            scenario["line_number"],
-            scenario["name"],
-            report.outcome,
-            report.duration,
-            claims,
-            steps=steps,
-            message=message,
-            headline=headline,
-        )
-    config.stash[RESULTS].scenarios.append(result)
+    )
+
+
+# --------------------------------------------------------------------------- the reviewer's report
+def _report_path(config: pytest.Config) -> Path | None:
+    option = config.getoption("report_html")
+    return Path(option).resolve() if option else None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # trylast: after pytest-bdd has written the Cucumber JSON the report is built from.
+    config = session.config
+    path = _report_path(config)
+    if path is None or config.stash.get(RESULTS, None) is None:
+        return
+    from tooling import report
+
+    recorded = config.stash[RESULTS]
+    results = report.read_cucumber(Path(config.option.cucumber_json_path))
+    results.scenarios += recorded.scenarios
+    results.deselected = recorded.deselected
+    run = config.stash.get(ARTICLE_RUN, None)
+    provenance = report.Provenance.collect(
+        implementation(config).label, config.stash[STARTED], list(config.invocation_params.args)
+    )
+    report.write(path, build(run, results=results), provenance, run)
+    config.stash[REPORT_WRITTEN] = path
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    path = config.stash.get(REPORT_WRITTEN, None)
+    if path is not None:
+        terminalreporter.write_sep("-", f"reviewer's report: {path}")
 
 
 # --------------------------------------------------------------------------- the terminal reader
@@ -406,6 +430,12 @@ class SpecTerminalReporter(GherkinTerminalReporter):
     def __init__(self, config: pytest.Config) -> None:
         super().__init__(config)
         self.current_feature: str | None = None
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        # pytest prints each test's location as it starts; a scenario is printed as prose instead.
+        if self.verbosity > 0 and "::Scenario" in nodeid:
+            return
+        super().pytest_runtest_logstart(nodeid, location)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         context = test_report_context_registry.get(report)
