@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup test lint reproduce spec report claims figure benchmark clean
+.PHONY: setup browser test lint reproduce spec report claims figure benchmark clean
 
 setup: $(STAMP)
 
@@ -14,8 +14,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## The whole test suite: scenarios, properties, doctests, docs.
-test: setup
+## Debian's Chromium, which the report's browser test drives (Playwright's own download is not used).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Chromium is needed at $(CHROMIUM) (set CHROMIUM=/path/to/chromium)"; exit 1; }
+	$(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null \
+	  || { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null; }
+
+browser: $(CHROMIUM)
+
+## The whole test suite: scenarios, properties, doctests, docs, the report in a browser.
+test: setup browser
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -9,8 +9,11 @@ in its failure summary lines, and name the implementation it judged in its heade
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tooling.judge import Case, Judgement, Running
+from tooling.model import ROOT
 
 SECTION = {
     n: f"tests/test_section{n}_{name}.py"
@@ -87,3 +90,10 @@ def test_the_spec_rejects_it_naming_the_claims_it_breaks(judged: dict[str, Judge
 def test_the_run_names_the_implementation_it_judged(judged: dict[str, Judgement], name: str) -> None:
     case, _ = CASES[name]
     assert judged[name].judged.endswith(case.path), judged[name].output[:500]
+
+
+def test_the_readme_shows_a_failure_line_this_run_prints(judged: dict[str, Judgement]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"^FAILED .*$", readme, re.M)
+    assert shown, "README.md shows no failure line"
+    assert shown.group() in judged["loss_without_half"].output.splitlines()

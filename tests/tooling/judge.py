@@ -95,9 +95,9 @@ class Judgement:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    # CI=true: pytest prints summary lines whole, whatever the width; the quick Hypothesis
-    # profile: these runs are about the mistake, not about finding rare inputs.
-    env.update({NESTED: "1", "CI": "true", "HYPOTHESIS_PROFILE": "dev", "COLUMNS": "200"})
+    # CI=true: pytest prints summary lines whole, whatever the width; the "judged" Hypothesis
+    # profile (conftest.py): quick and derandomised, so the same mistake reads the same.
+    env.update({NESTED: "1", "CI": "true", "HYPOTHESIS_PROFILE": "judged", "COLUMNS": "200"})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "tests"), env.get("PYTHONPATH")]))
     return env
 

@@ -397,7 +397,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # trylast: after pytest-bdd has written the Cucumber JSON the report is built from.
     config = session.config
     path = _report_path(config)
-    if path is None or config.stash.get(RESULTS, None) is None:
+    if path is None or config.option.collectonly or config.stash.get(RESULTS, None) is None:
         return
     from tooling import report
 
