@@ -40,31 +40,7 @@ STEPS = pytest.StashKey[dict[str, list[dict[str, Any]]]]()
 ARTICLE_RUN = pytest.StashKey[Any]()
 STARTED = pytest.StashKey[float]()
 REPORT_WRITTEN = pytest.StashKey[Path]()
-# pytest_runtest_logreport is not given the config; the run being configured is the last here.
-_CONFIG: list[pytest.Config] = []
-
-#: Why a test is not judged for an implementation other than linreg, by where it lives.
-NOT_JUDGED = {
-    "tests/test_cli": "the linreg command line",
-    "tests/test_ledger": "the claims ledger",
-    "tests/test_report": "the reviewer's report",
-    "tests/test_spec_bindings": "the spec's own conventions",
-    "tests/test_wrong_implementations": "the spec's check against wrong implementations",
-    "tests/test_spec_tooling": "the spec's own tooling",
-    "tests/test_packaging": "linreg's packaging",
-    "tests/test_figure": "linreg's figure in the docs",
-    "tests/test_properties_gradcheck": "linreg's gradient checker",
-    "tests/test_gradcheck": "linreg's gradient checker",
-    "tests/test_properties_least_squares": "linreg's oracles",
-    "tests/test_properties_inputs": "linreg's input contract",
-    "tests/test_numerics": "linreg's numerics",
-    "tests/test_properties_numerics": "linreg's numerics",
-    "tests/test_cli_robustness": "the linreg command line",
-    "tests/tooling/": "the spec's own tooling",
-    "tests/checks": "the spec's own tooling",
-    "linreg/": "linreg's docstring examples",
-    "docs/": "linreg's executed docs",
-}
+VERDICT_OF = pytest.StashKey[dict[str, str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,15 +75,12 @@ def pytest_configure(config: pytest.Config) -> None:
         if not config.option.cucumber_json_path:
             # The report is built from the run's Cucumber JSON, written beside it.
             config.option.cucumber_json_path = str(report.with_name("cucumber.json"))
-    _CONFIG.append(config)
     # pytest-bdd installs its Gherkin reporter in its own pytest_configure, which runs after
     # this one (it is trylast) and looks the class up in its module: ours is put there.
     gherkin_terminal_reporter.GherkinTerminalReporter = SpecTerminalReporter
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if config in _CONFIG:
-        _CONFIG.remove(config)
     for running in config.stash.get(JUDGEMENTS, {}).values():
         if running.process.poll() is None:  # the run was interrupted or the test deselected
             running.process.kill()
@@ -192,20 +165,24 @@ def _claims_of(item: pytest.Item) -> list[str]:
 
 
 def not_judged(item: pytest.Item) -> str | None:
-    """Why ``item`` is not judged for an implementation other than linreg, or None if it is."""
+    """Why ``item`` is not judged for an implementation other than linreg, or None if it is.
+
+    A test of a claim is judged, unless it is tagged ``@contract`` (a promise of linreg's
+    beyond the article); any other test is about linreg or the spec itself, and says which
+    in the first line of its module's docstring.
+    """
     if item.get_closest_marker(CONTRACT) is not None:
-        return "linreg's input contract and other guarantees beyond the article"
+        return "@contract: linreg's guarantees beyond the article"
     if _claims_of(item):
         return None
-    where = (
-        Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
-        if Path(str(item.path)).is_relative_to(ROOT)
-        else ""
-    )
-    for prefix, reason in NOT_JUDGED.items():
-        if where.startswith(prefix):
-            return reason
-    return "a test of linreg, not a claim of the article"
+    path = Path(str(item.path)).resolve()
+    where = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+    if where.startswith("docs/"):
+        return "docs/: linreg's executed docs"
+    if isinstance(item, pytest.DoctestItem):
+        return f"{Path(where).parent.as_posix()}/: docstring examples"
+    about = (getattr(getattr(item, "module", None), "__doc__", None) or "").strip().splitlines()
+    return f"{where}: {about[0] if about else 'a test of linreg'}"
 
 
 def pytest_collection_modifyitems(
@@ -308,7 +285,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     claims = _claims_of(item)
     if report.failed and call.excinfo is not None and (context is not None or claims):
         report.longrepr = _failure(item, call.excinfo.value, context, claims)
+    if context is None and claims and (report.when == "call" or report.failed):
+        _record(item.config, report, claims)
     return report
+
+
+def _verdict_of(item: pytest.Item, claim: str) -> str:
+    """The verdict of ``claim``: from the item's markers, else from the feature files."""
+    found = _verdict({m.name for m in item.iter_markers()})
+    if found:
+        return found
+    config = item.config
+    if VERDICT_OF not in config.stash:
+        config.stash[VERDICT_OF] = {c.id: c.verdict or "" for c in build(None).claims}
+    return config.stash[VERDICT_OF].get(claim, "")
 
 
 def _failure(item: pytest.Item, error: BaseException, context: Any, claims: list[str]):
@@ -316,7 +306,7 @@ def _failure(item: pytest.Item, error: BaseException, context: Any, claims: list
     if context is None:  # a claim's property test
         path, line = item.location[0], (item.location[1] or 0) + 1
         return spec_failure(
-            subject=_subject(claims, set()),
+            subject=_subject(claims, {_verdict_of(item, claims[0])}),
             title=item.name,
             step=None,
             error=error,
@@ -338,11 +328,6 @@ def _failure(item: pytest.Item, error: BaseException, context: Any, claims: list
     )
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        _record(report)
-
-
 def step_results(config: pytest.Config, nodeid: str, scenario: dict) -> list[StepResult]:
     """Each step of a scenario with its status in this run: passed, failed or skipped (not reached)."""
     recorded = config.stash[STEPS].get(nodeid, [])
@@ -361,17 +346,12 @@ def step_results(config: pytest.Config, nodeid: str, scenario: dict) -> list[Ste
     return steps
 
 
-def _record(report: pytest.TestReport) -> None:
-    # Scenarios are read back from the Cucumber JSON for the report; what is recorded here are
-    # the other tests of a claim (Hypothesis properties), which the JSON does not hold.
-    if not _CONFIG or test_report_context_registry.get(report) is not None:
-        return
-    claims = sorted(k for k in report.keywords if k.startswith("claim-"))
-    if not claims:
-        return
+def _record(config: pytest.Config, report: pytest.TestReport, claims: list[str]) -> None:
+    # Scenarios are read back from the Cucumber JSON for the report; recorded here are the
+    # other tests of a claim (Hypothesis properties), which the JSON does not hold.
     longrepr = report.longrepr
     path, line = report.location[0], (report.location[1] or 0) + 1
-    _CONFIG[-1].stash[RESULTS].scenarios.append(
+    config.stash[RESULTS].scenarios.append(
         ScenarioResult(
             report.nodeid,
             path,
