@@ -7,6 +7,7 @@ half a unit of the last printed digit (each step says why it is).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -105,3 +106,25 @@ def derivatives_match(
             f"dL/d{name} = {numeric[i]:.10g} by central differences (within {allowed[i]:.1g})",
             f"{analytic[i]:.10g} {source}",
         )
+
+
+_REPORT = re.compile(r"(?<![\d.])(\d+)(?![\d.]).*?(-?\d+\.\d+(?:e[-+]?\d+)?|inf|nan)\s*$", re.I)
+
+
+def progress_report(line: str) -> tuple[int, str] | None:
+    """The epoch and the loss (as printed) of a progress line, in any wording.
+
+    The article prints ``epoch 10000 loss 1930.520204``; a reader's version may word or round
+    it differently. The epoch is the first whole number, the loss the last decimal one.
+
+    >>> progress_report("epoch 10000 loss 1930.520204"), progress_report("Epoch 10000: loss=1930.52")
+    ((10000, '1930.520204'), (10000, '1930.52'))
+    """
+    found = _REPORT.search(line)
+    return (int(found.group(1)), found.group(2)) if found else None
+
+
+def same_as_printed(printed: str, value: float) -> bool:
+    """Whether ``value`` prints as ``printed``, to the decimals ``printed`` shows."""
+    decimals = len(printed.partition(".")[2])
+    return abs(float(printed) - value) <= 0.5 * 10.0**-decimals * (1 + 1e-9)

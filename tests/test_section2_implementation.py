@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from checks import derivatives_match, equals, that
+from checks import derivatives_match, equals, progress_report, same_as_printed, that
 from diabetes_steps import parse
 from hypothesis import given as for_all
 from pytest_bdd import parsers, then, when
@@ -194,14 +193,17 @@ def _(trained: Trained):
 @then(parsers.parse("it prints one line each for epochs {first:d} and {second:d}, giving that epoch's loss"))
 def _(trained: Trained, first: int, second: int):
     lines = trained.run.printed
-    printed = [re.fullmatch(r"epoch (\d+) loss ([\d.]+)", line) for line in lines]
-    that(all(printed), expected="lines 'epoch <i> loss <loss>'", measured=repr(lines[:3]))
-    equals([int(m[1]) for m in printed], [first, second], "epochs")
+    reports = [progress_report(line) for line in lines]
+    that(
+        all(reports) and [epoch for epoch, _ in reports] == [first, second],
+        expected=f"a report of epochs {first} and {second}, each with its loss",
+        measured=repr(lines[:3]),
+    )
     history = _history(trained.run)
-    for m in printed:
-        # Printed with six decimals, as the article's "%f" does.
+    for epoch, loss in reports:
+        # The article prints six decimals ("%f"); whatever the rounding, it must be this epoch's loss.
         that(
-            abs(float(m[2]) - history[int(m[1]) - 1]) <= 5e-7,
-            expected=f"the loss at epoch {m[1]}, {history[int(m[1]) - 1]:.6f}",
-            measured=m[2],
+            same_as_printed(loss, history[epoch - 1]),
+            expected=f"the loss at epoch {epoch}, {history[epoch - 1]:.6f}",
+            measured=loss,
         )
