@@ -79,7 +79,12 @@ def floats(
         raise ValueError(
             f"need 0 < min_magnitude <= max_magnitude < inf, got {min_magnitude!r} and {max_magnitude!r}"
         )
-    magnitudes = st.floats(min_magnitude, max_magnitude, width=_WIDTHS[dtype], allow_subnormal=False)
+    # Bounds rounded inwards to the type, which must represent them exactly.
+    low = float(np.nextafter(dtype.type(min_magnitude), dtype.type(np.inf)))
+    low = float(dtype.type(min_magnitude)) if float(dtype.type(min_magnitude)) >= min_magnitude else low
+    high = float(np.nextafter(dtype.type(max_magnitude), dtype.type(0)))
+    high = float(dtype.type(max_magnitude)) if float(dtype.type(max_magnitude)) <= max_magnitude else high
+    magnitudes = st.floats(low, high, width=_WIDTHS[dtype], allow_subnormal=False)
     signed = st.one_of(magnitudes, magnitudes.map(lambda v: -v))
     return st.one_of(st.just(0.0), signed) if allow_zero else signed
 
@@ -136,9 +141,15 @@ def like(template: Any, **bounds: Any) -> st.SearchStrategy[Any]:
     ((3, 1), 1.0)
     """
     if isinstance(template, Mapping):
-        return st.fixed_dictionaries({k: like(v, **bounds) for k, v in template.items()}).map(
-            lambda d: d if type(template) is dict else cast(Any, type(template))(d)
-        )
+        keys = list(template)
+
+        def rebuild(drawn: dict[Any, Any]) -> Any:
+            # In the template's key order: a check flattens x in that order (and a Hessian's
+            # rows follow it), whatever order the strategy built the dict in.
+            ordered = {k: drawn[k] for k in keys}
+            return ordered if type(template) is dict else cast(Any, type(template))(ordered)
+
+        return st.fixed_dictionaries({k: like(v, **bounds) for k, v in template.items()}).map(rebuild)
     if isinstance(template, (tuple, list)):
         parts = st.tuples(*(like(v, **bounds) for v in template))
         if hasattr(template, "_fields"):
