@@ -55,6 +55,10 @@ import numpy as np
 import linreg
 
 PLANTED = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8]
+# The anchors' documented defaults, emulated below (docs/gradcheck.md prints these).
+TORCH_RULE = {"eps": 1e-6, "atol": 1e-5, "rtol": 1e-3}
+JAX_RULE = {"eps": 1e-4, "float64": 1e-5, "float32": 2e-3}
+SCIPY_RELATIVE = 1e-6  # check_grad's distance, over the gradient's norm, above which we flag
 CONDITIONS = ["float64", "float32", "badly scaled"]
 
 Fn = Callable[[np.ndarray], object]
@@ -272,7 +276,7 @@ def ours_complex(f: Fn, g: Fn, x: np.ndarray) -> bool:
 
 
 def torch_rule(f: Fn, g: Fn, x: np.ndarray) -> bool:
-    eps = x.dtype.type(1e-6)
+    eps = x.dtype.type(TORCH_RULE["eps"])
     numeric = np.empty(x.size)
     for i in range(x.size):
         up, down = x.copy(), x.copy()
@@ -280,13 +284,13 @@ def torch_rule(f: Fn, g: Fn, x: np.ndarray) -> bool:
         down[i] -= eps
         numeric[i] = (float(f(up)) - float(f(down))) / (2 * float(eps))  # type: ignore[arg-type]
     analytic = np.asarray(g(x.copy()), dtype=np.float64)
-    return not np.allclose(analytic, numeric, rtol=1e-3, atol=1e-5)
+    return not np.allclose(analytic, numeric, rtol=TORCH_RULE["rtol"], atol=TORCH_RULE["atol"])
 
 
 def jax_rule(f: Fn, g: Fn, x: np.ndarray) -> bool:
-    tol = 2e-3 if x.dtype == np.float32 else 1e-5
+    tol = JAX_RULE["float32"] if x.dtype == np.float32 else JAX_RULE["float64"]
     t = np.random.RandomState(0).randn(x.size).astype(x.dtype)
-    eps = x.dtype.type(1e-4)
+    eps = x.dtype.type(JAX_RULE["eps"])
     numeric = (float(f(x + eps * t)) - float(f(x - eps * t))) * (0.5 / float(eps))  # type: ignore[arg-type]
     analytic = float(np.dot(np.asarray(g(x.copy())), t))
     return not abs(analytic - numeric) <= tol + tol * abs(numeric)
@@ -296,7 +300,7 @@ def scipy_check_grad(f: Fn, g: Fn, x: np.ndarray) -> bool:
     from scipy.optimize import check_grad
 
     error = check_grad(f, g, x.copy())
-    return not error <= 1e-6 * float(np.linalg.norm(np.asarray(g(x.copy()), dtype=np.float64)))
+    return not error <= SCIPY_RELATIVE * float(np.linalg.norm(np.asarray(g(x.copy()), dtype=np.float64)))
 
 
 def numdifftools_allclose(f: Fn, g: Fn, x: np.ndarray) -> bool:
