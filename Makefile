@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup browser test lint reproduce spec report claims figure benchmark clean
+.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-gradcheck clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,11 @@ report: setup
 
 benchmark: setup
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable
+
+## linreg.gradcheck against scipy, numdifftools and torch's and jax's rules (the table in docs/gradcheck.md).
+benchmark-gradcheck: setup
+	$(BIN)/python -m pip install --quiet -e ".[dev,benchmark]"
+	$(BIN)/python tests/benchmarks/gradcheck_benchmark.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks cucumber.json

@@ -14,7 +14,7 @@ alpha   the learning rate; stable below 2 / lambda_max((1/n) [X 1]^T [X 1])
 The article's functions keep its names and signatures: :func:`initialize_params`,
 :func:`linear_loss`, :func:`linear_train`, :func:`predict`, :func:`r2_score`.
 Oracles the spec holds them against: :func:`least_squares` (``numpy.linalg.lstsq``),
-:func:`gradcheck` (central differences) and scikit-learn.
+:func:`gradcheck` (finite differences) and scikit-learn.
 """
 
 from linreg._types import Grads, Params
@@ -34,18 +34,29 @@ from linreg.core import (
     predict,
     r2_score,
 )
-from linreg.gradcheck import GradcheckError, GradcheckResult, gradcheck, numerical_gradient
+from linreg.gradcheck import (
+    GradcheckError,
+    GradcheckResult,
+    InputModifiedError,
+    gradcheck,
+    hessian_check,
+    hvp_check,
+    numerical_gradient,
+)
 
 __all__ = [
     "GradcheckError",
     "GradcheckResult",
     "Grads",
+    "InputModifiedError",
     "Params",
     "TrainingDiverged",
     "flatten_params",
     "gradcheck",
     "gradient_descent_closed_form",
     "hessian",
+    "hessian_check",
+    "hvp_check",
     "initialize_params",
     "least_squares",
     "linear_loss",

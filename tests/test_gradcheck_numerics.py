@@ -1,0 +1,188 @@
+"""linreg.gradcheck's numbers: honest error estimates, a pass rule that follows them, any float type.
+
+linreg's own promises about its gradient checker (not claims of the article).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from strategies import Problem, gradient_in_theta, loss_in_theta, problems
+
+import linreg
+from linreg import gradcheck
+
+SAFETY = sys.modules["linreg.gradcheck"].SAFETY
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+def sines(a: np.ndarray, c: np.ndarray):
+    """f(x) = sum c_i sin(a_i x_i) + x_i^2 / 2, in x's float type, with its exact gradient in float64."""
+
+    def f(x):
+        return np.sum(c.astype(x.dtype) * np.sin(a.astype(x.dtype) * x) + x * x / 2)
+
+    def grad(x):
+        return c.astype(x.dtype) * a.astype(x.dtype) * np.cos(a.astype(x.dtype) * x) + x
+
+    def exact(x):
+        x = np.asarray(x, dtype=np.float64)
+        return c * a * np.cos(a * x) + x
+
+    return f, grad, exact
+
+
+sine_problems = st.integers(1, 5).flatmap(
+    lambda d: st.tuples(
+        arrays(np.float64, d, elements=st.floats(-3, 3)),  # a: curvature up to 3^3 in f'''
+        arrays(np.float64, d, elements=st.floats(-5, 5)),
+        arrays(np.float64, d, elements=st.floats(-4, 4)),
+    )
+)
+
+
+@settings(max_examples=30)
+@given(sine_problems)
+def test_the_error_estimate_bounds_the_true_error_of_the_numeric_gradient(case) -> None:
+    # The pass rule allows SAFETY * fd_error for the finite differences; that must cover their
+    # true error, here known exactly (the benchmark corpus measured at most 2.6 fd_error).
+    a, c, x = case
+    f, grad, exact = sines(a, c)
+    result = gradcheck(f, grad, x, raise_exception=False)
+    assert np.all(np.abs(result.numeric - exact(x)) <= SAFETY * result.fd_error)
+
+
+@settings(max_examples=30)
+@given(sine_problems)
+def test_a_float32_function_with_its_float32_gradient_passes(case) -> None:
+    a, c, x = case
+    f, grad, exact = sines(a, c)
+    x32 = x.astype(np.float32)
+    result = gradcheck(f, grad, x32, raise_exception=False)
+    assert result.passed, result.report()
+    # The numeric gradient is float32-accurate, as its error estimate says.
+    assert np.all(np.abs(result.numeric - exact(x32)) <= SAFETY * result.fd_error)
+
+
+def test_float32_gets_float32_steps_and_tolerance():
+    f, grad, _ = sines(np.array([2.0, -1.0]), np.array([1.0, 3.0]))
+    x = np.array([0.5, -1.25], dtype=np.float32)
+    result = gradcheck(f, grad, x)
+    assert result.rtol == pytest.approx(np.sqrt(EPS32))
+    # The first step is 4 eps^(1/5) * max(1, |x_i|): 0.16 and 0.21 for float32 (3e-3 for float64).
+    assert result.step.min() <= 4 * EPS32 ** (1 / 5) * 1.25
+    assert result.step.min() > 4 * np.finfo(np.float64).eps ** (1 / 5) * 1.25
+
+
+def test_a_float32_output_sets_float32_precision_even_for_a_float64_x():
+    result = gradcheck(lambda x: np.float32(np.sum(x**2)), lambda x: 2 * x, np.array([1.0, 2.0]))
+    assert result.rtol == pytest.approx(np.sqrt(EPS32))
+
+
+@settings(max_examples=40)
+@given(problems())
+def test_a_weight_gradient_one_millionth_off_fails_in_float64(problem: Problem) -> None:
+    grad = gradient_in_theta(problem)
+    loss = loss_in_theta(problem)
+    g = grad(problem.theta)
+    k = int(np.argmax(np.abs(g[:-1])))
+    # The loss is a sum of n squares, rounded to about (n + 3) eps |loss|; over the smallest first
+    # step (7.4e-4, a third halving of 3e-3) and Richardson's weights (at most 13.5) that is 5e-10
+    # |loss| (n <= 12) in the numeric gradient, times SAFETY. A 1e-6 error must stand clear of it.
+    assume(abs(g[k]) >= 1e-3 * max(loss(problem.theta), 1.0))
+
+    def off(theta: np.ndarray) -> np.ndarray:
+        out = grad(theta)
+        out[k] *= 1 + 1e-6
+        return out
+
+    result = gradcheck(loss, off, problem.theta, raise_exception=False)
+    assert result.failed == (f"x[{k}]",)
+
+
+def test_the_complex_step_is_exact_to_rounding():
+    f, grad, exact = sines(np.array([1.5, -2.0, 0.5]), np.array([1.0, 0.5, -2.0]))
+    x = np.array([0.1, 2.0, -3.0])
+    result = gradcheck(f, grad, x, complex_step=True)
+    # No subtraction: each value is Im f(x + ih) / h, correct to a few ulps of the terms.
+    np.testing.assert_allclose(result.numeric, exact(x), rtol=0, atol=8 * np.finfo(float).eps * 6)
+    assert result.evaluations == 1 + x.size
+
+
+def test_the_fast_check_costs_the_same_for_a_large_x():
+    def f(x):
+        return float(np.sum(np.cos(x) + x**2))
+
+    def grad(x):
+        return 2 * x - np.sin(x)
+
+    rng = np.random.default_rng(1)
+    calls = [gradcheck(f, grad, rng.normal(size=n), fast=True).evaluations for n in (10, 1000)]
+    assert calls[0] == calls[1]
+    # f(x), nine noise points less the centre, two directions of at most _MIN_STEPS + 2 differences each.
+    assert calls[1] <= 1 + 8 + 2 * 2 * 6
+
+
+def test_a_fast_check_that_fails_reruns_in_full_and_names_the_coordinate():
+    def f(x):
+        return float(np.sum(np.cos(x) + x**2))
+
+    def grad(x):
+        g = 2 * x - np.sin(x)
+        g[37] += 1e-4 * abs(g[37])
+        return g
+
+    with pytest.raises(linreg.GradcheckError) as raised:
+        gradcheck(f, grad, np.random.default_rng(2).normal(size=60), fast=True)
+    result = raised.value.result
+    assert result.what == "gradient"
+    assert result.failed == ("x[37]",)
+    assert result.note.startswith("A fast check came first: the derivative along random direction(s)")
+
+
+def test_steps_shrink_below_a_domain_edge():
+    # log x at x = 1e-3: the first steps (3e-3) cross 0, where log is NaN; smaller ones do not.
+    x = np.array([1e-3, 2.0])
+    result = gradcheck(lambda v: float(np.sum(np.log(v))), lambda v: 1 / v, x)
+    assert result.passed
+    assert result.step[0] < 1e-3
+
+
+def test_a_badly_scaled_point_is_checked_to_the_same_relative_standard():
+    # z_i = s_i x_i with s spanning six decades: each coordinate's steps follow its own scale.
+    s = np.array([1e-3, 1.0, 1e3])
+    f, grad, _ = sines(np.array([1.0, 2.0, 0.5]), np.array([1.0, -1.0, 2.0]))
+
+    def fz(z):
+        return 1e4 * f(z / s)
+
+    def gz(z):
+        return 1e4 * grad(z / s) / s
+
+    z = np.array([0.7, -1.1, 2.3]) * s
+    assert gradcheck(fz, gz, z).passed
+
+    def off(z):
+        out = gz(z)
+        out[0] *= 1 + 1e-6
+        return out
+
+    assert gradcheck(fz, off, z, raise_exception=False).failed == ("x[0]",)
+
+
+def test_noise_beyond_machine_epsilon_widens_the_allowance():
+    # A small value computed from large terms carries the large terms' rounding: here 1 + x^2 - 1
+    # in float32, quantised in steps of float32's eps. Its noise is measured, not assumed.
+    def f(x):
+        return np.sum(np.float32(1.0) + x * x) - np.float32(x.size)
+
+    x = np.array([0.01, 0.02], dtype=np.float32)
+    result = gradcheck(f, lambda v: 2 * v, x)
+    assert result.passed
+    # The noise (about eps32 / 2 per value over steps of 1e-3 and below) dominates fd_error.
+    assert np.all(result.fd_error > 10 * EPS32 * np.abs(f(x)) / result.step)
