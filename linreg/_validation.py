@@ -93,6 +93,12 @@ def as_learning_rate(learning_rate: object, name: str = "learning_rate") -> floa
     return value
 
 
+def _short(value: object) -> str:
+    """``repr(value)``, cut to one readable line (a 400-digit integer is not)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+
+
 def as_count(count: object, name: str) -> int:
     """Check a positive integer (``True`` is not a count)."""
     if isinstance(count, bool) or not isinstance(count, Integral):
@@ -100,3 +106,18 @@ def as_count(count: object, name: str) -> int:
     if count < 1:
         raise ValueError(f"{name} must be a positive integer, got {count!r}")
     return int(count)
+
+
+def allocate(count: int, name: str) -> np.ndarray:
+    """An uninitialised float64 array of ``count`` values, one per unit of the argument ``name``.
+
+    numpy's own errors for a count it cannot hold name no argument; these do.
+    """
+    try:
+        return np.empty(count)
+    except (ValueError, OverflowError):  # beyond what one array can index
+        raise ValueError(f"{name}={_short(count)} is too many for one float64 array to index") from None
+    except MemoryError:
+        raise MemoryError(
+            f"{name}={count:,} needs {8 * count / 1e9:.3g} GB (8 bytes each), more than can be allocated"
+        ) from None

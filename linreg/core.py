@@ -14,6 +14,7 @@ import numpy as np
 
 from linreg._types import Grads, Params
 from linreg._validation import (
+    allocate,
     as_bias,
     as_column,
     as_count,
@@ -124,7 +125,7 @@ def linear_train(
     *,
     verbose: bool = False,
     callback: Callback | None = None,
-) -> tuple[list[float], Params, Grads]:
+) -> tuple[np.ndarray, Params, Grads]:
     """Gradient descent from zero (article, section 2, step 3).
 
     Parameters
@@ -146,9 +147,12 @@ def linear_train(
 
     Returns
     -------
-    loss_his : list of float, length epochs
+    loss_his : ndarray of shape (epochs,), float64
         ``loss_his[i]`` is the loss at the start of epoch ``i + 1``, so
-        ``loss_his[0]`` is the loss of the all-zero model.
+        ``loss_his[0]`` is the loss of the all-zero model. An array rather than the
+        article's list: 8 bytes an epoch, not a Python float object each. Indexing,
+        ``len`` and plotting work as on the list; an entry is a ``numpy.float64``
+        (``float(loss_his[i])`` for a plain float).
     params : dict
         ``{'w': ndarray of shape (n_features, 1), 'b': float}`` after the last update.
     grads : dict
@@ -159,19 +163,24 @@ def linear_train(
     ------
     TrainingDiverged
         If the loss becomes infinite or NaN; the message gives the stable bound.
+    MemoryError
+        If the history of ``epochs`` losses (8 bytes each) cannot be allocated.
 
     Examples
     --------
     >>> loss_his, params, grads = linear_train([[0.0], [1.0]], [[1.0], [3.0]], 0.5, 2000)
     >>> len(loss_his), round(float(params['w'][0, 0]), 6), round(params['b'], 6)
     (2000, 2.0, 1.0)
+    >>> loss_his.shape, loss_his.dtype
+    ((2000,), dtype('float64'))
     """
     X = as_matrix(X)
     y = as_column(y, X.shape[0])
     learning_rate = as_learning_rate(learning_rate)
     epochs = as_count(epochs, "epochs")
     w, b = initialize_params(X.shape[1])
-    loss_his: list[float] = []
+    # Preallocated: memory is the history's 8 bytes an epoch and nothing per epoch beyond.
+    loss_his = allocate(epochs, "epochs")
     # Overflow is detected below through the loss, with a message that says why.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
@@ -184,7 +193,7 @@ def linear_train(
                 callback(epoch, loss, view, b)
             w = w - learning_rate * dw
             b = b - learning_rate * db
-            loss_his.append(loss)
+            loss_his[epoch - 1] = loss
             if verbose and epoch % 10000 == 0:
                 print(f"epoch {epoch} loss {loss:f}")
     return loss_his, {"w": w, "b": b}, {"dw": dw, "db": db}
