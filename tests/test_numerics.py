@@ -139,6 +139,25 @@ def test_a_least_squares_solution_beyond_float64_is_refused_naming_y():
         linreg.least_squares([[0.0], [1e-300]], [0.0, 1e300])
 
 
+# ---------------------------------------------------------------- closed forms
+@pytest.mark.parametrize("factor", [1.0, 1.25])
+def test_the_closed_form_at_or_above_the_bound_raises_like_training(factor):
+    X, y = [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]
+    bound = linreg.stable_learning_rate(X)
+    with pytest.raises(TrainingDiverged) as error:
+        linreg.gradient_descent_closed_form(X, y, factor * bound, 100_000)
+    assert f"{bound:.6g}" in str(error.value)
+
+
+def test_the_closed_form_takes_any_number_of_epochs():
+    # 10**400 epochs cannot be a float64 exponent; below the bound every decaying direction
+    # is gone long before, so the answer is the least-squares optimum.
+    X, y = [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]
+    p = linreg.gradient_descent_closed_form(X, y, 0.5, 10**400)
+    optimum = linreg.least_squares(X, y)
+    np.testing.assert_array_equal(linreg.flatten_params(p), linreg.flatten_params(optimum))
+
+
 # ---------------------------------------------------------------- arguments beyond float64
 @pytest.mark.parametrize(
     ("call", "argument"),

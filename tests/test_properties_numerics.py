@@ -32,6 +32,7 @@ from hypothesis.extra.numpy import (
 )
 
 import linreg
+from linreg.analysis import gradient_descent_history
 
 ALLOWED = (TypeError, ValueError, linreg.TrainingDiverged)
 
@@ -175,6 +176,10 @@ CALLS: dict[str, Callable[[Arguments], object]] = {
     "hessian": lambda a: linreg.hessian(a.X),
     "stable_learning_rate": lambda a: linreg.stable_learning_rate(a.X),
     "least_squares": lambda a: linreg.least_squares(a.X, a.y),
+    "gradient_descent_closed_form": lambda a: linreg.gradient_descent_closed_form(
+        a.X, a.y, a.learning_rate, a.epochs, start=params(a)
+    ),
+    "gradient_descent_history": lambda a: gradient_descent_history(a.X, a.y, a.learning_rate, a.epochs),
 }
 
 
