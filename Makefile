@@ -2,17 +2,29 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# One stamp per extra: `make reproduce` installs what reproduction needs (the `reproduce`
+# extra: scikit-learn, matplotlib, tqdm), the other targets the development tools (`dev`).
+BASE_STAMP      := $(VENV)/.venv-stamp
+REPRODUCE_STAMP := $(VENV)/.reproduce-stamp
+DEV_STAMP       := $(VENV)/.dev-stamp
 
 .PHONY: setup test lint reproduce spec claims figure benchmark clean
 
-setup: $(STAMP)
+setup: $(DEV_STAMP)
 
-$(STAMP): pyproject.toml
+$(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $(BASE_STAMP)
+
+$(REPRODUCE_STAMP): pyproject.toml $(BASE_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[reproduce]"
+	touch $(REPRODUCE_STAMP)
+
+# dev includes reproduce, so it stamps both.
+$(DEV_STAMP): pyproject.toml $(BASE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(REPRODUCE_STAMP) $(DEV_STAMP)
 
 ## The whole test suite: scenarios, properties, doctests, docs.
 test: setup
@@ -24,13 +36,14 @@ lint: setup
 	$(BIN)/mypy
 
 ## The main job: the article's experiment end to end (table + loss curve in out/).
-reproduce: setup
+reproduce: $(REPRODUCE_STAMP)
 	$(BIN)/linreg reproduce --out out
 
 ## The spec read as prose, claim by claim.
 spec: setup
 	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v
 
+## Speed and memory targets (tests/benchmarks/, collected only here).
 benchmark: setup
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable
 
@@ -42,5 +55,5 @@ claims: setup
 	$(BIN)/python tests/ledger.py --write
 
 ## The loss curve in the docs, drawn by the same code as `linreg reproduce`.
-figure: setup
+figure: $(REPRODUCE_STAMP)
 	$(BIN)/linreg reproduce --out docs/figures
