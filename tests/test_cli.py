@@ -161,8 +161,10 @@ def test_help_explains_every_option(capsys):
         main(["reproduce", "--help"])
     assert exit_.value.code == 0
     help_text = capsys.readouterr().out
+    help_text = " ".join(help_text.split())  # argparse wraps lines
     for option in ("--epochs", "--learning-rate", "--out"):
         assert option in help_text
+    assert "130 interrupted; 141 stdout closed early" in help_text
 
 
 @pytest.mark.parametrize(

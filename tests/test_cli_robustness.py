@@ -1,0 +1,205 @@
+"""`linreg reproduce` under adverse conditions: one clear line and a conventional status, never a traceback.
+
+linreg's own promises (no article claim). In-process where a failure can be staged faithfully
+(an interrupt, a full disk), in a real interpreter where only the operating system can stage
+it: a reader that has gone, an ASCII terminal, a closed stderr, a file-size limit. The
+subprocesses start together in one fixture and run at a few hundred epochs, so they cost
+about one interpreter start between them; they are started when the suite has been
+collected, so that they run beside the other tests (``start_early``).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+import linreg.cli
+import linreg.plotting
+from linreg.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, main
+
+# A diverging run that finishes: 300 epochs at 2.5 (bound 1.99996) grow the loss to ~1e109.
+ABOVE = ["--epochs", "300", "--learning-rate", "2.5"]
+# The loss curve of a 300-epoch run is a PNG of ~50 kB: a 16 kB file-size limit stops it.
+FSIZE_LIMIT = 16 * 1024
+
+
+def one_line(text: str) -> str:
+    """``text`` without its final newline, which must be its only one."""
+    assert text.endswith("\n") and text.count("\n") == 1, repr(text)
+    return text[:-1]
+
+
+def never_train(*_args, **_kwargs):
+    raise AssertionError("training started although the problem was known before")
+
+
+# ---------------------------------------------------------------- in-process
+def test_an_unwritable_out_folder_is_refused_before_training(monkeypatch, capsys):
+    # /sys exists and refuses new files to every user, root included (sysfs), where a folder
+    # of mode 0o555 binds every user but root, and the suite may run as root.
+    assert Path("/sys").is_dir()
+    monkeypatch.setattr(linreg.cli, "run_article", never_train)
+    with pytest.raises(SystemExit) as exit_:
+        main(["reproduce", "--out", "/sys"])
+    assert exit_.value.code == 2
+    assert one_line(capsys.readouterr().err) == (
+        "linreg reproduce: error: argument --out: cannot write into /sys: Permission denied"
+    )
+
+
+def test_a_folder_where_the_png_goes_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    (tmp_path / "loss_curve.png").mkdir()
+    monkeypatch.setattr(linreg.cli, "run_article", never_train)
+    with pytest.raises(SystemExit) as exit_:
+        main(["reproduce", "--out", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert one_line(capsys.readouterr().err) == (
+        f"linreg reproduce: error: argument --out: cannot write {tmp_path / 'loss_curve.png'}: Is a directory"
+    )
+
+
+def test_a_full_disk_after_training_is_one_line_and_the_table_is_kept(tmp_path, monkeypatch, capsys):
+    # The disk fills between the check before training and the write after it.
+    def full(history, path, **_kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(linreg.plotting, "plot_loss_curve", full)
+    with pytest.raises(SystemExit) as exit_:
+        main(["reproduce", "--epochs", "20", "--out", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 1
+    assert one_line(err) == (
+        f"linreg reproduce: error: cannot write {tmp_path / 'loss_curve.png'}: No space left on device"
+    )
+    assert "| Final loss (epoch 20)" in out and "Loss curve written" not in out
+
+
+def test_ctrl_c_is_one_line_and_status_130(tmp_path, monkeypatch, capsys):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(linreg.cli, "run_article", interrupted)
+    status = main(["reproduce", "--out", str(tmp_path)])
+    assert status == EXIT_INTERRUPTED == 130
+    assert capsys.readouterr().err == "linreg: interrupted\n"
+
+
+def test_running_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
+    def exhausted(*_args, **_kwargs):
+        raise MemoryError("epochs=10,000,000,000 needs 80 GB (8 bytes each), more than can be allocated")
+
+    monkeypatch.setattr(linreg.cli, "run_article", exhausted)
+    with pytest.raises(SystemExit) as exit_:
+        main(["reproduce", "--epochs", "10000000000", "--out", str(tmp_path)])
+    assert exit_.value.code == 1
+    assert one_line(capsys.readouterr().err).startswith("linreg reproduce: error: out of memory: epochs=")
+
+
+# ---------------------------------------------------------------- real interpreters
+class Finished(NamedTuple):
+    status: int
+    stdout: bytes
+    stderr: bytes
+    out: Path
+
+
+def _closed_reader() -> int:
+    # A pipe whose reader has already gone: the first write fails with EPIPE, as it does
+    # when `| head -1` has read its line and exited.
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+def _limit_file_size() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FSIZE_LIMIT, FSIZE_LIMIT))
+
+
+_running: dict[str, tuple[subprocess.Popen, Path]] = {}
+
+
+def start_early() -> None:
+    """Start the interpreters, once: at the end of collection (see the top-level conftest.py)
+    so they run beside the other tests, or when the fixture first needs them."""
+    if _running:
+        return
+    base = Path(tempfile.mkdtemp(prefix="linreg-cli-"))
+    command = [sys.executable, "-m", "linreg", "reproduce"]
+    cases = {
+        "broken pipe": ({"stdout": _closed_reader()}, ["--epochs", "300"], {}),
+        # Two families in one interpreter, each checked through stdout and the status: an
+        # ASCII stdout, and a stderr closed before linreg starts (fd 2 closed in the child).
+        "ascii, closed stderr": (
+            {"stderr": None, "preexec_fn": lambda: os.close(2)},
+            ABOVE,
+            {"PYTHONIOENCODING": "ascii"},
+        ),
+        "file-size limit": ({"preexec_fn": _limit_file_size}, ["--epochs", "300"], {}),
+    }
+    for name, (streams, options, env) in cases.items():
+        out = base / name.replace(" ", "-").replace(",", "")
+        kwargs = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **streams}
+        arguments = [*command, *options, "--out", str(out)]
+        _running[name] = (subprocess.Popen(arguments, env={**os.environ, **env}, **kwargs), out)
+        if "stdout" in streams:
+            os.close(streams["stdout"])  # the child holds its own copy
+
+
+@pytest.fixture(scope="module")
+def finished() -> Iterator[dict[str, Finished]]:
+    start_early()
+    results = {}
+    for name, (process, out) in _running.items():
+        stdout, stderr = process.communicate(timeout=120)
+        results[name] = Finished(process.returncode, stdout or b"", stderr or b"", out)
+    yield results
+    shutil.rmtree(next(iter(results.values())).out.parent)
+
+
+def test_a_reader_that_has_gone_ends_the_run_quietly_with_status_141(finished):
+    result = finished["broken pipe"]
+    assert (result.status, result.stderr) == (EXIT_BROKEN_PIPE, b"")
+    assert EXIT_BROKEN_PIPE == 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`
+
+
+def test_an_ascii_stdout_gets_an_ascii_table(finished):
+    result = finished["ascii, closed stderr"]
+    assert result.status == 0  # a UnicodeEncodeError would have ended it with status 1
+    table = result.stdout.decode("ascii")  # fails on any byte above 127
+    rows = {
+        cells[0]: cells[1:]
+        for cells in (
+            [cell.strip() for cell in line.strip("|").split("|")]
+            for line in table.splitlines()
+            if line[:1] == "|"
+        )
+    }
+    # The cells without a value show "-" where a UTF-8 terminal shows an em dash.
+    assert set(rows["Loss at epoch 10,000"]) == {"-"}
+
+
+def test_a_closed_stderr_does_not_stop_the_run(finished):
+    # No progress bar, nowhere for a message to go; the run completes.
+    result = finished["ascii, closed stderr"]
+    assert result.status == 0
+    assert b"| Final loss (epoch 300)" in result.stdout
+    assert (result.out / "loss_curve.png").is_file()
+
+
+def test_a_file_size_limit_is_one_line_and_leaves_no_partial_png(finished):
+    result = finished["file-size limit"]
+    png = result.out / "loss_curve.png"
+    assert result.status == 1
+    assert one_line(result.stderr.decode()) == f"linreg reproduce: error: cannot write {png}: File too large"
+    assert b"| Final loss (epoch 300)" in result.stdout
+    assert list(result.out.iterdir()) == []
