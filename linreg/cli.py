@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from linreg._validation import as_count, as_learning_rate
 from linreg.core import Callback, TrainingDiverged
-from linreg.experiment import EPOCHS, LEARNING_RATE, run_article
+from linreg.experiment import EPOCHS, LEARNING_RATE, load_diabetes_split, run_article
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -86,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the article's diabetes experiment and compare it with the article and scikit-learn",
         description=(
             "Train by gradient descent on the diabetes data as the article does (sections 3-5), "
-            "print the article's figures beside linreg's and scikit-learn's, and save the loss curve."
+            "print the article's figures beside linreg's and scikit-learn's, and save the loss curve. "
+            "The article's column is shown only for the article's settings (200,000 epochs at 0.01). "
+            "A learning rate at or above the stable bound 2/lambda_max of the training data is "
+            "reported before training, and a run whose loss rose says so in its table."
         ),
         epilog=(
             "exit status: 0 success; 1 training diverged or the run failed (e.g. the PNG could not "
@@ -148,8 +151,9 @@ def _reproduce(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> 
             "install the extra with: pip install 'linreg[reproduce]'\n",
         )
 
+    from linreg.analysis import stable_learning_rate
     from linreg.plotting import plot_loss_curve
-    from linreg.report import NOTE, format_table, reproduction_rows
+    from linreg.report import format_report
 
     def fail(status: int, message: str) -> NoReturn:
         parser.exit(status, f"{PROG} reproduce: error: {message}\n")
@@ -159,18 +163,25 @@ def _reproduce(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> 
     problem = _unwritable(args.out)
     if problem:
         fail(2, f"argument --out: {problem}")
+    split = load_diabetes_split()
+    bound = stable_learning_rate(split.X_train)
+    if args.learning_rate >= bound:
+        _note(
+            f"{PROG} reproduce: warning: --learning-rate {args.learning_rate:g} is at or above the stable "
+            f"bound 2/lambda_max = {bound:.6g} of this data: the loss will not descend, and may overflow"
+        )
     # No bar unless stderr is a terminal (CI logs, pipes, tests) or when it is closed.
     show = sys.stderr is not None and sys.stderr.isatty()
     with tqdm(total=args.epochs, desc="training", unit="epoch", disable=not show, leave=False) as bar:
         callback = None if bar.disable else _progress_callback(bar, args.epochs)
         try:
-            run = run_article(learning_rate=args.learning_rate, epochs=args.epochs, callback=callback)
+            run = run_article(split, args.learning_rate, args.epochs, callback=callback)
         except TrainingDiverged as exc:
             fail(1, str(exc))
         except MemoryError as exc:
             fail(1, f"out of memory: {exc}")
         bar.update(bar.total - bar.n)
-    _say(f"{format_table(reproduction_rows(run))}\n{NOTE}")
+    _say(format_report(run))
     target = args.out / LOSS_CURVE
     try:
         path = plot_loss_curve(run.loss_history, target, optimum_loss=run.optimum.train_loss)

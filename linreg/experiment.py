@@ -130,6 +130,22 @@ class ArticleRun:
     optimum: Fit
     sklearn: Fit | None = field(default=None)
 
+    @property
+    def is_the_articles(self) -> bool:
+        """Whether this run has the article's settings (200,000 epochs at 0.01), so its
+        figures can stand beside the article's."""
+        return self.epochs == EPOCHS and self.learning_rate == LEARNING_RATE
+
+    @property
+    def rises(self) -> np.ndarray:
+        """The 1-based epochs whose loss is above the epoch before's (none below the stable bound)."""
+        history, found = self.loss_history, [np.empty(0, dtype=np.int64)]
+        # In chunks of 2**20 steps, so a long history costs no mask of its own size.
+        for lo in range(0, history.size - 1, 2**20):
+            hi = min(lo + 2**20, history.size - 1)
+            found.append(np.flatnonzero(history[lo + 1 : hi + 1] > history[lo:hi]) + lo + 2)
+        return np.concatenate(found)
+
     def loss_at(self, epoch: int) -> float:
         """The loss recorded at 1-based ``epoch``, as the article's print shows it."""
         if not 1 <= epoch <= self.epochs:
@@ -188,7 +204,6 @@ def run_article(
         Passed to :func:`linreg.linear_train` (progress bars use it).
     with_sklearn : bool, default True
         Also fit scikit-learn's ``LinearRegression``.
-
     Returns
     -------
     ArticleRun

@@ -105,6 +105,54 @@ def test_running_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
     assert one_line(capsys.readouterr().err).startswith("linreg reproduce: error: out of memory: epochs=")
 
 
+@pytest.fixture
+def no_figure(monkeypatch) -> None:
+    """Skip drawing the PNG (a third of a second) in the tests about the printed table."""
+    monkeypatch.setattr(linreg.plotting, "plot_loss_curve", lambda history, path, **_kwargs: path)
+
+
+def test_a_rate_above_the_bound_is_reported_before_training_and_marked_in_the_table(
+    tmp_path, monkeypatch, capsys, no_figure
+):
+    warned_before_training: list[str] = []
+    train = linreg.cli.run_article
+
+    def watched(*args, **kwargs):
+        warned_before_training.append(capsys.readouterr().err)
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(linreg.cli, "run_article", watched)
+    assert main(["reproduce", *ABOVE, "--out", str(tmp_path)]) == 0
+    (warning,) = warned_before_training
+    assert one_line(warning) == (
+        "linreg reproduce: warning: --learning-rate 2.5 is at or above the stable bound "
+        "2/lambda_max = 1.99996 of this data: the loss will not descend, and may overflow"
+    )
+    # Along the top eigenvector each step multiplies the error by |1 - 2.5 lambda_max| = 1.5,
+    # so the loss rises at every one of the 299 steps; the table counts them and names the first.
+    out = capsys.readouterr().out
+    assert "| Epochs whose loss rose (not a descent) |" in out
+    assert "299 of 299 steps (first at epoch 2)" in out
+
+
+@pytest.mark.parametrize(
+    ("options", "settings"),
+    [
+        (["--epochs", "10"], "this run 10 at 0.01"),
+        (["--learning-rate", "0.02", "--epochs", "10"], "this run 10 at 0.02"),
+    ],
+    ids=["fewer-epochs", "other-rate"],
+)
+def test_a_run_that_is_not_the_articles_says_so(options, settings, tmp_path, capsys, no_figure):
+    assert main(["reproduce", *options, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    header = [cell.strip() for cell in out.splitlines()[0].strip("|").split("|")]
+    assert header == ["Quantity", "linreg", "scikit-learn"]
+    assert (
+        f"Not the article's run: the article trains 200,000 epochs at learning rate 0.01, {settings}" in out
+    )
+
+
 # ---------------------------------------------------------------- real interpreters
 class Finished(NamedTuple):
     status: int
@@ -138,7 +186,8 @@ def start_early() -> None:
     cases = {
         "broken pipe": ({"stdout": _closed_reader()}, ["--epochs", "300"], {}),
         # Two families in one interpreter, each checked through stdout and the status: an
-        # ASCII stdout, and a stderr closed before linreg starts (fd 2 closed in the child).
+        # ASCII stdout, and a stderr closed before linreg starts (fd 2 closed in the child),
+        # to which the diverging rate's warning would go.
         "ascii, closed stderr": (
             {"stderr": None, "preexec_fn": lambda: os.close(2)},
             ABOVE,
@@ -189,10 +238,10 @@ def test_an_ascii_stdout_gets_an_ascii_table(finished):
 
 
 def test_a_closed_stderr_does_not_stop_the_run(finished):
-    # No progress bar, nowhere for a message to go; the run completes.
+    # No progress bar, and the warning about the rate has nowhere to go; the run completes.
     result = finished["ascii, closed stderr"]
     assert result.status == 0
-    assert b"| Final loss (epoch 300)" in result.stdout
+    assert b"299 of 299 steps (first at epoch 2)" in result.stdout
     assert (result.out / "loss_curve.png").is_file()
 
 
