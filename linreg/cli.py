@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
+from linreg import __version__
 from linreg._validation import as_count, as_learning_rate
 from linreg.core import Callback, TrainingDiverged
 from linreg.experiment import EPOCHS, LEARNING_RATE, load_diabetes_split, run_article
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG, description="Linear regression from scratch, as a popular tutorial builds it, audited."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     reproduce = commands.add_parser(
         "reproduce",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import NamedTuple
 
@@ -176,6 +177,13 @@ def test_help_explains_every_option(capsys):
     for option in ("--epochs", "--learning-rate", "--out"):
         assert option in help_text
     assert "130 interrupted; 141 stdout closed early" in help_text
+
+
+def test_version_is_the_installed_packages(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"linreg {version('linreg')}\n"
 
 
 @pytest.mark.parametrize(
