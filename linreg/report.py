@@ -33,6 +33,12 @@ OWN_HEADER = ("Quantity", "linreg", "scikit-learn")
 #: Printed under the table: how to read a cell with two article figures.
 NOTE = "Article: its own implementation's figure / scikit-learn's, where it reports both."
 
+#: Printed under a run computed in closed form.
+EXACT_NOTE = (
+    "Computed in closed form (linreg.gradient_descent_history), not epoch by epoch: every loss "
+    "equals the training loop's to 1e-10 relative (see docs/benchmarks.md)."
+)
+
 #: Values this large are shown in scientific notation: a diverging run's loss can reach 1e38.
 _SCIENTIFIC = 1e9
 
@@ -152,6 +158,8 @@ def format_report(run: ArticleRun) -> str:
             f"{LEARNING_RATE:g}, this run {run.epochs:,} at {run.learning_rate:g}, so the article's "
             "figures are not set beside these.",
         ]
+    if run.exact:
+        lines.append(EXACT_NOTE)
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ import linreg.cli
 from linreg.cli import _PROGRESS_STEPS, main
 from linreg.experiment import ArticleRun
 from linreg.plotting import describe_run
-from linreg.report import ARTICLE_FIGURES, DASH, format_report
+from linreg.report import ARTICLE_FIGURES, DASH, EXACT_NOTE, format_report
 
 EPOCHS = 20_000  # not the article's 200,000: its table has no article column
 SHORT = 1_001  # below 10,000, and not a multiple of the progress bar's chunk
@@ -73,6 +73,11 @@ def reproduce(args: list[str], out: Path) -> Reproduced:
 @pytest.fixture(scope="module")
 def reproduced(tmp_path_factory) -> Reproduced:
     return reproduce(["--epochs", f"{EPOCHS}"], tmp_path_factory.mktemp("out"))
+
+
+@pytest.fixture(scope="module")
+def exact(tmp_path_factory) -> Reproduced:
+    return reproduce(["--epochs", f"{EPOCHS}", "--exact"], tmp_path_factory.mktemp("exact"))
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +148,16 @@ def test_the_articles_run_is_set_beside_the_articles_figures(article_run: Articl
     assert "Not the article's run" not in format_report(article_run)
 
 
+def test_exact_prints_the_loops_figures_and_says_how_it_computed_them(
+    exact: Reproduced, reproduced: Reproduced
+) -> None:
+    # The closed form agrees with the loop to ~1e-13 relative here: every printed cell, rounded
+    # to two or four decimals, is the same string.
+    assert exact.status == 0 and exact.run.exact
+    assert table_rows(exact.stdout) == table_rows(reproduced.stdout)
+    assert EXACT_NOTE in exact.stdout and EXACT_NOTE not in reproduced.stdout
+
+
 def test_loss_curve_is_a_png_at_the_printed_path(reproduced: Reproduced) -> None:
     path = reproduced.out / "loss_curve.png"
     assert f"Loss curve written to {path}" in reproduced.stdout
@@ -174,8 +189,10 @@ def test_help_explains_every_option(capsys):
         main(["reproduce", "--help"])
     assert exit_.value.code == 0
     help_text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
-    for option in ("--epochs", "--learning-rate", "--out"):
+    for option in ("--epochs", "--learning-rate", "--out", "--exact"):
         assert option in help_text
+    # --exact says that it is exact, and how exact; the exit statuses are listed.
+    assert "exact (each loss equals the loop's to 1e-10 relative" in help_text
     assert "130 interrupted; 141 stdout closed early" in help_text
 
 

@@ -89,9 +89,12 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path, monkeypatch, capsys):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(linreg.cli, "run_article", interrupted)
-    status = main(["reproduce", "--out", str(tmp_path)])
+    # 3,000,000 epochs also show the note about --exact, which comes before training.
+    status = main(["reproduce", "--epochs", "3000000", "--out", str(tmp_path)])
     assert status == EXIT_INTERRUPTED == 130
-    assert capsys.readouterr().err == "linreg: interrupted\n"
+    note, interruption = capsys.readouterr().err.splitlines()
+    assert note.startswith("linreg reproduce: note: the loop runs all 3,000,000 epochs one by one; --exact")
+    assert interruption == "linreg: interrupted"
 
 
 def test_running_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
@@ -100,7 +103,7 @@ def test_running_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(linreg.cli, "run_article", exhausted)
     with pytest.raises(SystemExit) as exit_:
-        main(["reproduce", "--epochs", "10000000000", "--out", str(tmp_path)])
+        main(["reproduce", "--epochs", "10000000000", "--exact", "--out", str(tmp_path)])
     assert exit_.value.code == 1
     assert one_line(capsys.readouterr().err).startswith("linreg reproduce: error: out of memory: epochs=")
 
@@ -135,11 +138,20 @@ def test_a_rate_above_the_bound_is_reported_before_training_and_marked_in_the_ta
     assert "299 of 299 steps (first at epoch 2)" in out
 
 
+def test_exact_refuses_a_rate_at_the_bound_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["reproduce", "--exact", "--learning-rate", "2.0", "--out", str(tmp_path)])
+    assert exit_.value.code == 1
+    error = one_line(capsys.readouterr().err)
+    assert error.startswith("linreg reproduce: error: gradient descent does not converge")
+    assert "stable bound 2/lambda_max = 1.99996" in error
+
+
 @pytest.mark.parametrize(
     ("options", "settings"),
     [
         (["--epochs", "10"], "this run 10 at 0.01"),
-        (["--learning-rate", "0.02", "--epochs", "10"], "this run 10 at 0.02"),
+        (["--learning-rate", "0.02", "--exact"], "this run 200,000 at 0.02"),
     ],
     ids=["fewer-epochs", "other-rate"],
 )
