@@ -43,9 +43,9 @@ reproduce: $(REPRODUCE_STAMP)
 spec: setup
 	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v
 
-## Speed and memory targets (tests/benchmarks/, collected only here).
+## Speed and memory targets (tests/benchmarks/, collected only here), each printing the machine it ran on.
 benchmark: setup
-	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -s
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks cucumber.json
