@@ -9,8 +9,8 @@ test, which is what a reader copying the command needs.
 One interpreter collects them all: this file run as a script calls ``pytest.main``
 once per command and writes what each selected. Starting an interpreter per command
 cost more than the collections themselves. The top-level conftest.py starts it as
-soon as the suite is collected (``start_early``), so it runs on a spare core while
-the other tests do.
+soon as the suite is collected (``start_early``), at a lower priority, so it runs on
+the spare core while the other tests run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -104,6 +105,8 @@ def start_early() -> None:
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            # A lower priority, so that the suite's own process keeps its core.
+            preexec_fn=lambda: os.nice(10),
         ),
     )
 

@@ -53,7 +53,9 @@ class RecordingBar(tqdm):
         return super().update(n)
 
 
-def reproduce(args: list[str], out: Path) -> Reproduced:
+def reproduce(args: list[str], out: Path, *, draw: bool = True) -> Reproduced:
+    """Run ``linreg reproduce`` in-process, keeping its run; ``draw=False`` skips the PNG
+    (a third of a second) where a test is about the table or the progress bar."""
     runs: list[ArticleRun] = []
 
     def keep(*a, **kw) -> ArticleRun:
@@ -65,6 +67,8 @@ def reproduce(args: list[str], out: Path) -> Reproduced:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("sys.stdout", capture)
         mp.setattr(linreg.cli, "run_article", keep)
+        if not draw:
+            mp.setattr("linreg.plotting.plot_loss_curve", lambda history, path, **_: path)
         status = main(["reproduce", *args, "--out", str(out)])
     (run,) = runs
     return Reproduced(status, capture.getvalue(), out, run)
@@ -77,7 +81,7 @@ def reproduced(tmp_path_factory) -> Reproduced:
 
 @pytest.fixture(scope="module")
 def exact(tmp_path_factory) -> Reproduced:
-    return reproduce(["--epochs", f"{EPOCHS}", "--exact"], tmp_path_factory.mktemp("exact"))
+    return reproduce(["--epochs", f"{EPOCHS}", "--exact"], tmp_path_factory.mktemp("exact"), draw=False)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +94,7 @@ def short(tmp_path_factory) -> tuple[Reproduced, list[RecordingBar]]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("tqdm.tqdm", bar)  # cli imports it from tqdm when the command runs
-        result = reproduce(["--epochs", f"{SHORT}"], tmp_path_factory.mktemp("short"))
+        result = reproduce(["--epochs", f"{SHORT}"], tmp_path_factory.mktemp("short"), draw=False)
     return result, bars
 
 
