@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import errno
 import os
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import linreg.cli
 import linreg.plotting
 from linreg.cli import EXIT_INTERRUPTED, main
+from linreg.report import format_report
 
 # A diverging run that finishes: 300 epochs at 2.5 (bound 1.99996) grow the loss to ~1e109.
 ABOVE = ["--epochs", "300", "--learning-rate", "2.5"]
@@ -125,6 +128,19 @@ def test_a_rate_above_the_bound_is_reported_before_training_and_marked_in_the_ta
     out = capsys.readouterr().out
     assert "| Epochs whose loss rose (not a descent) |" in out
     assert "299 of 299 steps (first at epoch 2)" in out
+
+
+def test_only_a_rise_beyond_rounding_marks_a_run(article_run):
+    # Near the optimum a stable run's computed losses jitter by an ulp or two (4.5e-13 at
+    # 0.99 times the bound); that is no rise. The threshold is 353 epsilons of the loss
+    # (1.1e-10 here): two ulps stay below it, a millionth of the loss is far above it.
+    history = article_run.loss_history.copy()
+    last = history[-2]
+    history[-1] = np.nextafter(np.nextafter(last, np.inf), np.inf)
+    assert replace(article_run, loss_history=history).rises.size == 0
+    history[-1] = last * (1 + 1e-6)
+    assert replace(article_run, loss_history=history).rises.tolist() == [article_run.epochs]
+    assert "Epochs whose loss rose" in format_report(replace(article_run, loss_history=history))
 
 
 def test_exact_refuses_a_rate_at_the_bound_in_one_line(tmp_path, capsys):
