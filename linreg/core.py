@@ -108,6 +108,13 @@ def linear_loss(
     db : float
         ``sum(y_hat - y) / n_samples``, the gradient of ``loss`` in ``b``.
 
+    Raises
+    ------
+    ValueError
+        If any of ``y_hat``, ``loss``, ``dw`` and ``db`` is beyond float64's range for
+        finite arguments (the message names which and the arguments' sizes). A loss whose
+        squares overflow but whose mean does not is computed in scaled units and returned.
+
     Examples
     --------
     One sample, one feature: y_hat = 2 * 3 + 1 = 7, residual 7 - 5 = 2.
