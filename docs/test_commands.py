@@ -21,9 +21,11 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -112,14 +114,15 @@ def start_early() -> None:
 
 
 @pytest.fixture(scope="module")
-def collected() -> dict[str, dict]:
+def collected() -> Iterator[dict[str, dict]]:
     start_early()
     process: subprocess.Popen = _driver["process"]  # type: ignore[assignment]
     output, _ = process.communicate(timeout=300)
     report: Path = _driver["report"]  # type: ignore[assignment]
     assert process.returncode == 0 and report.exists(), output.decode(errors="replace")
     results = json.loads(report.read_text(encoding="utf-8"))
-    return dict(zip(_driver["commands"], results, strict=True))  # type: ignore[arg-type]
+    yield dict(zip(_driver["commands"], results, strict=True))  # type: ignore[arg-type]
+    shutil.rmtree(report.parent)
 
 
 def test_the_docs_show_commands():
