@@ -2,17 +2,29 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# One stamp per extra: `make reproduce` installs what reproduction needs (the `reproduce`
+# extra: scikit-learn, matplotlib, tqdm), the other targets the development tools (`dev`).
+BASE_STAMP      := $(VENV)/.venv-stamp
+REPRODUCE_STAMP := $(VENV)/.reproduce-stamp
+DEV_STAMP       := $(VENV)/.dev-stamp
 
 .PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-gradcheck clean
 
-setup: $(STAMP)
+setup: $(DEV_STAMP)
 
-$(STAMP): pyproject.toml
+$(BASE_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $(BASE_STAMP)
+
+$(REPRODUCE_STAMP): pyproject.toml $(BASE_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[reproduce]"
+	touch $(REPRODUCE_STAMP)
+
+# dev includes reproduce, so it stamps both.
+$(DEV_STAMP): pyproject.toml $(BASE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(REPRODUCE_STAMP) $(DEV_STAMP)
 
 ## Debian's Chromium, which the report's browser test drives (Playwright's own download is not used).
 CHROMIUM ?= /usr/bin/chromium
@@ -34,7 +46,7 @@ lint: setup
 	$(BIN)/mypy
 
 ## The main job: the article's experiment end to end (table + loss curve in out/).
-reproduce: setup
+reproduce: $(REPRODUCE_STAMP)
 	$(BIN)/linreg reproduce --out out
 
 ## The implementation the spec judges: linreg unless IMPL=<module or path/to/file.py> is given.
@@ -48,8 +60,9 @@ spec: setup
 report: setup
 	$(BIN)/python -m pytest tests -q --impl=$(IMPL) --report-html=out/report.html
 
+## Speed and memory targets (tests/benchmarks/, collected only here), each printing the machine it ran on.
 benchmark: setup
-	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -s
 
 ## linreg.gradcheck against scipy, numdifftools and torch's and jax's rules (the table in docs/gradcheck.md).
 benchmark-gradcheck: setup
@@ -64,5 +77,5 @@ claims: setup
 	PYTHONPATH=tests $(BIN)/python -m tooling.ledger --write
 
 ## The loss curve in the docs, drawn by the same code as `linreg reproduce`.
-figure: setup
+figure: $(REPRODUCE_STAMP)
 	$(BIN)/linreg reproduce --out docs/figures

@@ -42,3 +42,20 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if collection_path.parent.name == "benchmarks" and not config.getoption("benchmark_enable"):
         return True
     return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the subprocesses that selected tests will wait for, so they run beside the suite.
+
+    A test module may define ``start_early()``, which starts its subprocesses and returns at
+    once (its fixture calls it too, and it starts them only once). Called here, when the
+    suite is collected, they run on a spare core while the other tests run: the suite is
+    mostly one busy process, and the subprocesses mostly import libraries.
+    """
+    if session.config.option.collectonly:
+        return
+    modules = {item.module for item in session.items if isinstance(item, pytest.Function)}
+    for module in sorted(modules, key=lambda m: m.__name__):
+        start = getattr(module, "start_early", None)
+        if callable(start):
+            start()

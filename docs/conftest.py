@@ -18,7 +18,7 @@ _PARSERS = [PythonCodeBlockParser(doctest_optionflags=ELLIPSIS | NORMALIZE_WHITE
 
 # Pages about the diabetes experiment read the shared run; the others must not
 # pay for it (so `pytest docs/01-model-and-loss.md` stays instant).
-_EXPERIMENT_PAGES = ["03-diabetes-experiment.md", "04-evaluation-and-sklearn.md"]
+_EXPERIMENT_PAGES = ["03-diabetes-experiment.md", "04-evaluation-and-sklearn.md", "benchmarks.md"]
 
 pytest_collect_file = (
     Sybil(parsers=_PARSERS, patterns=_EXPERIMENT_PAGES, fixtures=["article_run"])

@@ -14,13 +14,16 @@ alpha   the learning rate; stable below 2 / lambda_max((1/n) [X 1]^T [X 1])
 The article's functions keep its names and signatures: :func:`initialize_params`,
 :func:`linear_loss`, :func:`linear_train`, :func:`predict`, :func:`r2_score`.
 Oracles the spec holds them against: :func:`least_squares` (``numpy.linalg.lstsq``),
-:func:`gradcheck` (finite differences) and scikit-learn.
+:func:`gradcheck` (finite differences) and scikit-learn. What gradient descent should
+do, in closed form: :func:`stable_learning_rate`, :func:`gradient_descent_closed_form`
+and, for long runs, :func:`gradient_descent_history`.
 """
 
 from linreg._types import Grads, Params
 from linreg.analysis import (
     flatten_params,
     gradient_descent_closed_form,
+    gradient_descent_history,
     hessian,
     least_squares,
     stable_learning_rate,
@@ -54,6 +57,7 @@ __all__ = [
     "flatten_params",
     "gradcheck",
     "gradient_descent_closed_form",
+    "gradient_descent_history",
     "hessian",
     "hessian_check",
     "hvp_check",

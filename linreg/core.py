@@ -8,12 +8,16 @@ the progress print is opt-in.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
+from linreg._scaling import exponent, mean_square_difference
 from linreg._types import Grads, Params
 from linreg._validation import (
+    FLOAT64_MAX,
+    allocate,
     as_bias,
     as_column,
     as_count,
@@ -25,6 +29,10 @@ from linreg._validation import (
 from linreg.analysis import stable_learning_rate
 
 Callback = Callable[[int, float, np.ndarray, float], None]
+
+# R^2 refuses targets whose spread about their mean is this many float64 epsilons of their
+# size or less (see r2_score): there rounding would be more than 1 % of the variance.
+_CONSTANT_ULPS = 200
 
 
 class TrainingDiverged(FloatingPointError):
@@ -52,8 +60,9 @@ def initialize_params(dims: int) -> tuple[np.ndarray, float]:
     >>> w.shape, float(abs(w).sum()), b
     ((3, 1), 0.0, 0.0)
     """
-    dims = as_count(dims, "dims")
-    return np.zeros((dims, 1)), 0.0
+    w = allocate(as_count(dims, "dims"), "dims")
+    w[:] = 0.0
+    return w.reshape(-1, 1), 0.0
 
 
 def _loss_and_gradients(
@@ -67,6 +76,11 @@ def _loss_and_gradients(
     dw = X.T @ residual / n
     db = float(residual.sum()) / n
     return y_hat, loss, dw, db
+
+
+def _not_finite(**values: object) -> list[str]:
+    """The names of the values that hold an infinity or a NaN."""
+    return [name for name, value in values.items() if not np.all(np.isfinite(value))]  # type: ignore[call-overload]
 
 
 def linear_loss(
@@ -94,6 +108,13 @@ def linear_loss(
     db : float
         ``sum(y_hat - y) / n_samples``, the gradient of ``loss`` in ``b``.
 
+    Raises
+    ------
+    ValueError
+        If any of ``y_hat``, ``loss``, ``dw`` and ``db`` is beyond float64's range for
+        finite arguments (the message names which and the arguments' sizes). A loss whose
+        squares overflow but whose mean does not is computed in scaled units and returned.
+
     Examples
     --------
     One sample, one feature: y_hat = 2 * 3 + 1 = 7, residual 7 - 5 = 2.
@@ -105,13 +126,21 @@ def linear_loss(
     X = as_matrix(X)
     y = as_column(y, X.shape[0])
     w = as_weights(w, X.shape[1])
+    b = as_bias(b)
     with np.errstate(over="ignore", invalid="ignore"):
-        y_hat, loss, dw, db = _loss_and_gradients(X, y, w, as_bias(b))
-    if not np.isfinite(loss):
+        y_hat, loss, dw, db = _loss_and_gradients(X, y, w, b)
+        if not math.isfinite(loss) and np.all(np.isfinite(y_hat)):
+            # The squares can overflow where their mean does not: recompute in scaled units.
+            try:
+                loss = mean_square_difference(y_hat, y, times_two_to=-1)
+            except OverflowError:
+                pass
+    overflowed = _not_finite(y_hat=y_hat, loss=loss, dw=dw, db=db)
+    if overflowed:
         raise ValueError(
-            f"the loss is {loss}: X, y, w and b are finite but too large for float64 "
-            f"(largest |X| {np.abs(X).max():.3g}, |y| {np.abs(y).max():.3g}, |w| {np.abs(w).max():.3g}); "
-            "rescale them"
+            f"{' and '.join(overflowed)} would overflow float64: X, y, w and b are finite but too large "
+            f"(largest |X| {np.abs(X).max():.3g}, |y| {np.abs(y).max():.3g}, |w| {np.abs(w).max():.3g}, "
+            f"|b| {abs(b):.3g}); rescale them"
         )
     return y_hat, loss, dw, db
 
@@ -124,7 +153,7 @@ def linear_train(
     *,
     verbose: bool = False,
     callback: Callback | None = None,
-) -> tuple[list[float], Params, Grads]:
+) -> tuple[np.ndarray, Params, Grads]:
     """Gradient descent from zero (article, section 2, step 3).
 
     Parameters
@@ -146,9 +175,12 @@ def linear_train(
 
     Returns
     -------
-    loss_his : list of float, length epochs
+    loss_his : ndarray of shape (epochs,), float64
         ``loss_his[i]`` is the loss at the start of epoch ``i + 1``, so
-        ``loss_his[0]`` is the loss of the all-zero model.
+        ``loss_his[0]`` is the loss of the all-zero model. An array rather than the
+        article's list: 8 bytes an epoch, not a Python float object each. Indexing,
+        ``len`` and plotting work as on the list; an entry is a ``numpy.float64``
+        (``float(loss_his[i])`` for a plain float).
     params : dict
         ``{'w': ndarray of shape (n_features, 1), 'b': float}`` after the last update.
     grads : dict
@@ -158,46 +190,61 @@ def linear_train(
     Raises
     ------
     TrainingDiverged
-        If the loss becomes infinite or NaN; the message gives the stable bound.
+        If the loss, the parameters or the gradients become infinite or NaN; the
+        message gives the stable bound.
+    MemoryError
+        If the history of ``epochs`` losses (8 bytes each) cannot be allocated.
 
     Examples
     --------
     >>> loss_his, params, grads = linear_train([[0.0], [1.0]], [[1.0], [3.0]], 0.5, 2000)
     >>> len(loss_his), round(float(params['w'][0, 0]), 6), round(params['b'], 6)
     (2000, 2.0, 1.0)
+    >>> loss_his.shape, loss_his.dtype
+    ((2000,), dtype('float64'))
     """
     X = as_matrix(X)
     y = as_column(y, X.shape[0])
     learning_rate = as_learning_rate(learning_rate)
     epochs = as_count(epochs, "epochs")
     w, b = initialize_params(X.shape[1])
-    loss_his: list[float] = []
+    # Preallocated: memory is the history's 8 bytes an epoch and nothing per epoch beyond.
+    loss_his = allocate(epochs, "epochs")
     # Overflow is detected below through the loss, with a message that says why.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
             _, loss, dw, db = _loss_and_gradients(X, y, w, b)
-            if not np.isfinite(loss):
-                raise TrainingDiverged(_divergence_message(X, learning_rate, epoch, loss))
+            if not math.isfinite(loss):
+                what = f"the loss is {loss} at epoch {epoch}"
+                raise TrainingDiverged(_divergence_message(X, learning_rate, what))
             if callback is not None:
                 view = w.view()
                 view.flags.writeable = False
                 callback(epoch, loss, view, b)
             w = w - learning_rate * dw
             b = b - learning_rate * db
-            loss_his.append(loss)
+            loss_his[epoch - 1] = loss
             if verbose and epoch % 10000 == 0:
                 print(f"epoch {epoch} loss {loss:f}")
+    # The loss is checked every epoch; the last update and its gradients only here.
+    overflowed = _not_finite(w=w, b=b, dw=dw, db=db)
+    if overflowed:
+        what = f"{' and '.join(overflowed)} overflowed float64 in epoch {epochs}"
+        raise TrainingDiverged(_divergence_message(X, learning_rate, what))
     return loss_his, {"w": w, "b": b}, {"dw": dw, "db": db}
 
 
-def _divergence_message(X: np.ndarray, learning_rate: float, epoch: int, loss: float) -> str:
-    bound = stable_learning_rate(X)
+def _divergence_message(X: np.ndarray, learning_rate: float, what: str) -> str:
+    try:
+        bound = stable_learning_rate(X)
+    except ValueError as too_large:
+        return f"training diverged: {what}; {too_large}"
     return (
-        f"training diverged: the loss is {loss} at epoch {epoch}. "
+        f"training diverged: {what}. "
         f"learning_rate={learning_rate:g} is above the stable bound 2/lambda_max = {bound:.6g} "
         f"for this X; use a learning rate below it"
         if learning_rate >= bound
-        else f"training diverged: the loss is {loss} at epoch {epoch} although "
+        else f"training diverged: {what} although "
         f"learning_rate={learning_rate:g} is below the stable bound {bound:.6g}; "
         f"the data's scale overflows float64"
     )
@@ -243,7 +290,7 @@ def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
     Parameters
     ----------
     y_test : ndarray of shape (n_samples, 1) or (n_samples,)
-        True targets; must not be all equal (R^2 is undefined then).
+        True targets; must not be all equal, even up to rounding (R^2 is undefined then).
     y_pred : ndarray of shape (n_samples, 1) or (n_samples,)
         Predictions. A flat and a column array are paired row by row, never
         broadcast against each other.
@@ -254,6 +301,13 @@ def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
         ``1 - sum((y_test - y_pred)**2) / sum((y_test - mean(y_test))**2)``: 1 for a
         perfect fit, 0 for predicting the mean, negative for anything worse.
 
+    Raises
+    ------
+    ValueError
+        If ``y_test`` is constant up to rounding (its spread about its mean is at most
+        200 float64 epsilons of its largest value, where rounding would be more than 1 %
+        of its variance), or if R^2 is below float64's most negative number.
+
     Examples
     --------
     >>> r2_score([1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]])
@@ -262,11 +316,31 @@ def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
     0.0
     """
     y_true, y_pred = _paired(y_test, y_pred, "y_test")
-    ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
-    if ss_tot == 0.0:
-        raise ValueError("y_test is constant, so R^2 is undefined (its total sum of squares is 0)")
-    ss_res = float(np.sum((y_true - y_pred) ** 2))
-    return 1.0 - ss_res / ss_tot
+    n = y_true.shape[0]
+    # Both sums in units of powers of two (exact), so neither overflows unless R^2 does.
+    e_tot = exponent(y_true)
+    t = np.ldexp(y_true, -e_tot)
+    mean = t.mean()
+    mean += (t - mean).mean()  # corrected two-pass mean: within about an ulp of the true mean
+    ss_tot = float(np.sum((t - mean) ** 2))
+    # Each deviation t - mean then carries a rounding error of about eps * max|t|, which
+    # bounds the relative error of ss_tot by about 2 eps max|t| / rms. Below an rms of
+    # _CONSTANT_ULPS * eps * max|t| that exceeds 1 %: the spread is rounding, not variance.
+    spread = math.sqrt(ss_tot / n)
+    if spread <= _CONSTANT_ULPS * np.finfo(np.float64).eps * float(np.max(np.abs(t))):
+        raise ValueError(
+            f"y_test is constant up to rounding (values {float(y_true.min())!r} to {float(y_true.max())!r}), "
+            "so its variance, R^2's denominator, is numerically zero and R^2 is undefined"
+        )
+    e_res = exponent(y_true, y_pred)
+    residual = np.ldexp(y_true, -e_res) - np.ldexp(y_pred, -e_res)
+    try:
+        unexplained = math.ldexp(float(np.sum(residual * residual)) / ss_tot, 2 * (e_res - e_tot))
+    except OverflowError:
+        raise ValueError(
+            f"R^2 is below -{FLOAT64_MAX:.4g}: y_pred is too far from y_test for float64"
+        ) from None
+    return 1.0 - unexplained
 
 
 def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -281,7 +355,8 @@ def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     -------
     float
         ``mean((y_true - y_pred) ** 2)``, which is twice :func:`linear_loss`'s loss
-        at the same predictions.
+        at the same predictions. Computed in units of a power of two, so it overflows
+        (a ValueError) only when the mean itself exceeds float64's range.
 
     Examples
     --------
@@ -289,4 +364,10 @@ def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     2.5
     """
     y_true, y_pred = _paired(y_true, y_pred, "y_true")
-    return float(np.mean((y_true - y_pred) ** 2))
+    try:
+        return mean_square_difference(y_true, y_pred)
+    except OverflowError:
+        raise ValueError(
+            f"the mean squared error is beyond float64's range (at most {FLOAT64_MAX:.4g}): "
+            "y_pred is too far from y_true"
+        ) from None

@@ -11,8 +11,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from linreg._types import Grads, Params
-from linreg.analysis import flatten_params, least_squares
-from linreg.core import Callback, linear_loss, linear_train, mean_squared_error, predict, r2_score
+from linreg.analysis import (
+    flatten_params,
+    gradient_descent_closed_form,
+    gradient_descent_history,
+    least_squares,
+)
+from linreg.core import (
+    Callback,
+    initialize_params,
+    linear_loss,
+    linear_train,
+    mean_squared_error,
+    predict,
+    r2_score,
+)
 
 #: The article's settings (section 3).
 SEED = 42
@@ -119,6 +132,9 @@ class ArticleRun:
         The exact least-squares solution (:func:`linreg.least_squares`).
     sklearn : Fit or None
         scikit-learn's ``LinearRegression`` on the same split.
+    exact : bool
+        Whether the history and parameters come from the closed form
+        (:func:`linreg.gradient_descent_history`) rather than the training loop.
     """
 
     split: Split
@@ -129,6 +145,32 @@ class ArticleRun:
     final_grads: Grads
     optimum: Fit
     sklearn: Fit | None = field(default=None)
+    exact: bool = False
+
+    @property
+    def is_the_articles(self) -> bool:
+        """Whether this run has the article's settings (200,000 epochs at 0.01), so its
+        figures can stand beside the article's."""
+        return self.epochs == EPOCHS and self.learning_rate == LEARNING_RATE
+
+    @property
+    def rises(self) -> np.ndarray:
+        """The 1-based epochs whose loss is above the epoch before's by more than rounding.
+
+        Below the stable bound there are none: in exact arithmetic every step lowers the
+        loss, and computed losses near the optimum jitter by an ulp or two (4.5e-13 at
+        0.99 times the bound here). A rise counts when it exceeds n_samples float64
+        epsilons of the loss, the accuracy to which a sum of n_samples squares is known
+        (1.1e-10 on the diabetes rows); above the bound rises start at ~1e-2 and grow.
+        """
+        history, found = self.loss_history, [np.empty(0, dtype=np.int64)]
+        rounding = self.split.X_train.shape[0] * np.finfo(np.float64).eps
+        # In chunks of 2**20 steps, so a long history costs no mask of its own size.
+        for lo in range(0, history.size - 1, 2**20):
+            hi = min(lo + 2**20, history.size - 1)
+            before = history[lo:hi]
+            found.append(np.flatnonzero(history[lo + 1 : hi + 1] - before > rounding * before) + lo + 2)
+        return np.concatenate(found)
 
     def loss_at(self, epoch: int) -> float:
         """The loss recorded at 1-based ``epoch``, as the article's print shows it."""
@@ -175,6 +217,7 @@ def run_article(
     *,
     callback: Callback | None = None,
     with_sklearn: bool = True,
+    exact: bool = False,
 ) -> ArticleRun:
     """Train as section 3 does and measure what sections 3 to 5 report.
 
@@ -188,15 +231,31 @@ def run_article(
         Passed to :func:`linreg.linear_train` (progress bars use it).
     with_sklearn : bool, default True
         Also fit scikit-learn's ``LinearRegression``.
+    exact : bool, default False
+        Compute the history and the parameters in closed form with
+        :func:`linreg.gradient_descent_history` instead of running the loop: the same
+        figures (every loss to 1e-10 relative on the article's run) in milliseconds,
+        for any number of epochs. ``callback`` is not called then. Needs a learning
+        rate below the stable bound (TrainingDiverged otherwise).
 
     Returns
     -------
     ArticleRun
     """
     split = load_diabetes_split() if split is None else split
-    loss_his, params, grads = linear_train(
-        split.X_train, split.y_train, learning_rate, epochs, callback=callback
-    )
+    X, y = split.X_train, split.y_train
+    if exact:
+        loss_his, params = gradient_descent_history(X, y, learning_rate, epochs)
+        # linear_train's grads are those the last epoch stepped against: at theta_{epochs - 1}.
+        if epochs == 1:
+            w, b = initialize_params(X.shape[1])
+        else:
+            before = gradient_descent_closed_form(X, y, learning_rate, epochs - 1)
+            w, b = before["w"], before["b"]
+        _, _, dw, db = linear_loss(X, y, w, b)
+        grads: Grads = {"dw": dw, "db": db}
+    else:
+        loss_his, params, grads = linear_train(X, y, learning_rate, epochs, callback=callback)
     return ArticleRun(
         split=split,
         learning_rate=learning_rate,
@@ -206,4 +265,5 @@ def run_article(
         final_grads=grads,
         optimum=Fit.of(split, least_squares(split.X_train, split.y_train)),
         sklearn=fit_sklearn(split) if with_sklearn else None,
+        exact=exact,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from linreg.experiment import ArticleRun
+from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun
 
 #: Shown where a column has no value for a row.
 DASH = "—"
@@ -27,18 +27,31 @@ ARTICLE_FIGURES: dict[str, str] = {
 }
 
 HEADER = ("Quantity", "Article", "linreg", "scikit-learn")
+#: The table of a run that is not the article's: nothing to set beside the article's figures.
+OWN_HEADER = ("Quantity", "linreg", "scikit-learn")
 
 #: Printed under the table: how to read a cell with two article figures.
 NOTE = "Article: its own implementation's figure / scikit-learn's, where it reports both."
+
+#: Printed under a run computed in closed form.
+EXACT_NOTE = (
+    "Computed in closed form (linreg.gradient_descent_history), not epoch by epoch: every loss "
+    "equals the training loop's to 1e-10 relative (see docs/benchmarks.md)."
+)
+
+#: Values this large are shown in scientific notation: a diverging run's loss can reach 1e38.
+_SCIENTIFIC = 1e9
 
 
 def _fixed(value: float | None, decimals: int) -> str:
     """``value`` to ``decimals`` places, or the dash when there is none.
 
-    >>> _fixed(1392.5374992, 2), _fixed(None, 2)
-    ('1392.54', '—')
+    >>> _fixed(1392.5374992, 2), _fixed(None, 2), _fixed(-1.5e7, 4), _fixed(4.03e10, 2)
+    ('1392.54', '—', '-15000000.0000', '4.03e+10')
     """
-    return DASH if value is None else f"{value:.{decimals}f}"
+    if value is None:
+        return DASH
+    return f"{value:.{decimals}f}" if abs(value) < _SCIENTIFIC else f"{value:.{decimals}e}"
 
 
 def _pair(ours: str, theirs: str) -> str:
@@ -91,6 +104,63 @@ def reproduction_rows(run: ArticleRun) -> list[tuple[str, str, str, str]]:
             _fixed(None if sklearn is None else sklearn.train_loss, 2),
         ),
     ]
+
+
+def own_rows(run: ArticleRun) -> list[tuple[str, str, str]]:
+    """The rows of a run that is not the article's: linreg's and scikit-learn's figures only.
+
+    Parameters
+    ----------
+    run : ArticleRun
+
+    Returns
+    -------
+    list of (quantity, linreg, scikit-learn)
+        The rows of :func:`reproduction_rows` without the article's column, plus a row
+        counting the epochs whose loss rose, when any did.
+    """
+    return [(quantity, ours, theirs) for quantity, _, ours, theirs in reproduction_rows(run)] + [
+        (quantity, ours, theirs) for quantity, _, ours, theirs in _rise_rows(run)
+    ]
+
+
+def _rise_rows(run: ArticleRun) -> list[tuple[str, str, str, str]]:
+    # A run that did not descend monotonically says so in its table: below the stable
+    # bound no epoch's loss rises, so any rise means the learning rate is too large.
+    rises = run.rises
+    if rises.size == 0:
+        return []
+    where = f"{rises.size:,} of {run.epochs - 1:,} steps (first at epoch {int(rises[0]):,})"
+    return [("Epochs whose loss rose (not a descent)", DASH, where, DASH)]
+
+
+def format_report(run: ArticleRun) -> str:
+    """What ``linreg reproduce`` prints: the table and the lines that say how to read it.
+
+    The article's column appears only for a run with the article's settings (200,000
+    epochs at learning rate 0.01); any other run is said to be another run instead.
+
+    Parameters
+    ----------
+    run : ArticleRun
+
+    Returns
+    -------
+    str
+        Lines without a trailing newline.
+    """
+    if run.is_the_articles:
+        lines = [format_table(reproduction_rows(run) + _rise_rows(run)), NOTE]
+    else:
+        lines = [
+            format_table(own_rows(run), header=OWN_HEADER),
+            f"Not the article's run: the article trains {EPOCHS:,} epochs at learning rate "
+            f"{LEARNING_RATE:g}, this run {run.epochs:,} at {run.learning_rate:g}, so the article's "
+            "figures are not set beside these.",
+        ]
+    if run.exact:
+        lines.append(EXACT_NOTE)
+    return "\n".join(lines)
 
 
 def format_table(rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import NamedTuple
 
@@ -15,9 +16,9 @@ import linreg.cli
 from linreg.cli import _PROGRESS_STEPS, main
 from linreg.experiment import ArticleRun
 from linreg.plotting import describe_run
-from linreg.report import ARTICLE_FIGURES, DASH
+from linreg.report import ARTICLE_FIGURES, DASH, EXACT_NOTE, format_report
 
-EPOCHS = 20_000
+EPOCHS = 20_000  # not the article's 200,000: its table has no article column
 SHORT = 1_001  # below 10,000, and not a multiple of the progress bar's chunk
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -30,7 +31,7 @@ class Reproduced(NamedTuple):
 
 
 def table_rows(stdout: str) -> dict[str, list[str]]:
-    """The printed table's body as {quantity: [article, linreg, scikit-learn]}."""
+    """The printed table's body as {quantity: [the other cells of its row]}."""
     lines = [line for line in stdout.splitlines() if line.startswith("|")]
     body = lines[2:]  # header and its rule
     cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in body]
@@ -52,7 +53,9 @@ class RecordingBar(tqdm):
         return super().update(n)
 
 
-def reproduce(args: list[str], out: Path) -> Reproduced:
+def reproduce(args: list[str], out: Path, *, draw: bool = True) -> Reproduced:
+    """Run ``linreg reproduce`` in-process, keeping its run; ``draw=False`` skips the PNG
+    (a third of a second) where a test is about the table or the progress bar."""
     runs: list[ArticleRun] = []
 
     def keep(*a, **kw) -> ArticleRun:
@@ -64,6 +67,8 @@ def reproduce(args: list[str], out: Path) -> Reproduced:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("sys.stdout", capture)
         mp.setattr(linreg.cli, "run_article", keep)
+        if not draw:
+            mp.setattr("linreg.plotting.plot_loss_curve", lambda history, path, **_: path)
         status = main(["reproduce", *args, "--out", str(out)])
     (run,) = runs
     return Reproduced(status, capture.getvalue(), out, run)
@@ -72,6 +77,11 @@ def reproduce(args: list[str], out: Path) -> Reproduced:
 @pytest.fixture(scope="module")
 def reproduced(tmp_path_factory) -> Reproduced:
     return reproduce(["--epochs", f"{EPOCHS}"], tmp_path_factory.mktemp("out"))
+
+
+@pytest.fixture(scope="module")
+def exact(tmp_path_factory) -> Reproduced:
+    return reproduce(["--epochs", f"{EPOCHS}", "--exact"], tmp_path_factory.mktemp("exact"), draw=False)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +94,7 @@ def short(tmp_path_factory) -> tuple[Reproduced, list[RecordingBar]]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("tqdm.tqdm", bar)  # cli imports it from tqdm when the command runs
-        result = reproduce(["--epochs", f"{SHORT}"], tmp_path_factory.mktemp("short"))
+        result = reproduce(["--epochs", f"{SHORT}"], tmp_path_factory.mktemp("short"), draw=False)
     return result, bars
 
 
@@ -107,27 +117,49 @@ def test_table_values_are_what_the_run_measured(reproduced: Reproduced) -> None:
     rows, run = table_rows(reproduced.stdout), reproduced.run
     assert run.epochs == EPOCHS
     # The printed cells are rounded: compare at the printed precision.
-    assert rows["Loss at epoch 1"][1:] == [f"{run.loss_at(1):.2f}", DASH]
-    assert rows["Loss at epoch 10,000"][1:] == [f"{run.loss_at(10_000):.2f}", DASH]
-    assert rows[f"Final loss (epoch {EPOCHS:,})"][1:] == [f"{run.loss_at(EPOCHS):.2f}", DASH]
-    assert rows["Test R^2"][1:] == [f"{run.gradient_descent.test_r2:.4f}", f"{run.sklearn.test_r2:.4f}"]
-    assert rows["Test MSE"][1:] == [f"{run.gradient_descent.test_mse:.2f}", f"{run.sklearn.test_mse:.2f}"]
-    assert rows["Least-squares optimum's training loss"][1:] == [
+    assert rows["Loss at epoch 1"] == [f"{run.loss_at(1):.2f}", DASH]
+    assert rows["Loss at epoch 10,000"] == [f"{run.loss_at(10_000):.2f}", DASH]
+    assert rows[f"Final loss (epoch {EPOCHS:,})"] == [f"{run.loss_at(EPOCHS):.2f}", DASH]
+    assert rows["Test R^2"] == [f"{run.gradient_descent.test_r2:.4f}", f"{run.sklearn.test_r2:.4f}"]
+    assert rows["Test MSE"] == [f"{run.gradient_descent.test_mse:.2f}", f"{run.sklearn.test_mse:.2f}"]
+    assert rows["Least-squares optimum's training loss"] == [
         f"{run.optimum.train_loss:.2f}",
         f"{run.sklearn.train_loss:.2f}",
     ]
 
 
-def test_article_column_shows_what_the_article_reports(reproduced: Reproduced) -> None:
-    article = {quantity: cells[0] for quantity, cells in table_rows(reproduced.stdout).items()}
+def test_another_runs_figures_are_not_set_beside_the_articles(reproduced: Reproduced) -> None:
+    # 20,000 epochs are not the article's 200,000: no article column, and a line that says why.
+    header = reproduced.stdout.splitlines()[0]
+    assert [cell.strip() for cell in header.strip("|").split("|")] == ["Quantity", "linreg", "scikit-learn"]
+    assert (
+        "Not the article's run: the article trains 200,000 epochs at learning rate 0.01, "
+        f"this run {EPOCHS:,} at 0.01" in reproduced.stdout
+    )
+
+
+def test_the_articles_run_is_set_beside_the_articles_figures(article_run: ArticleRun) -> None:
+    # What `linreg reproduce` prints for its default run (format_report), on the session's run.
+    article = {quantity: cells[0] for quantity, cells in table_rows(format_report(article_run)).items()}
     assert article == {
         "Loss at epoch 1": ARTICLE_FIGURES["initial_loss"],
         "Loss at epoch 10,000": DASH,
-        f"Final loss (epoch {EPOCHS:,})": ARTICLE_FIGURES["final_loss"],
+        "Final loss (epoch 200,000)": ARTICLE_FIGURES["final_loss"],
         "Test R^2": f"{ARTICLE_FIGURES['test_r2']} / {ARTICLE_FIGURES['sklearn_test_r2']}",
         "Test MSE": f"{ARTICLE_FIGURES['test_mse']} / {ARTICLE_FIGURES['sklearn_test_mse']}",
         "Least-squares optimum's training loss": DASH,
     }
+    assert "Not the article's run" not in format_report(article_run)
+
+
+def test_exact_prints_the_loops_figures_and_says_how_it_computed_them(
+    exact: Reproduced, reproduced: Reproduced
+) -> None:
+    # The closed form agrees with the loop to ~1e-13 relative here: every printed cell, rounded
+    # to two or four decimals, is the same string.
+    assert exact.status == 0 and exact.run.exact
+    assert table_rows(exact.stdout) == table_rows(reproduced.stdout)
+    assert EXACT_NOTE in exact.stdout and EXACT_NOTE not in reproduced.stdout
 
 
 def test_loss_curve_is_a_png_at_the_printed_path(reproduced: Reproduced) -> None:
@@ -160,9 +192,19 @@ def test_help_explains_every_option(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["reproduce", "--help"])
     assert exit_.value.code == 0
-    help_text = capsys.readouterr().out
-    for option in ("--epochs", "--learning-rate", "--out"):
+    help_text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for option in ("--epochs", "--learning-rate", "--out", "--exact"):
         assert option in help_text
+    # --exact says that it is exact, and how exact; the exit statuses are listed.
+    assert "exact (each loss equals the loop's to 1e-10 relative" in help_text
+    assert "130 interrupted; 141 stdout closed early" in help_text
+
+
+def test_version_is_the_installed_packages(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"linreg {version('linreg')}\n"
 
 
 @pytest.mark.parametrize(
@@ -181,8 +223,10 @@ def test_a_divergent_learning_rate_is_a_one_line_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["reproduce", "--epochs", "2000", "--learning-rate", "5", "--out", str(tmp_path)])
     assert exit_.value.code == 1
-    err = capsys.readouterr().err.strip()
-    assert "\n" not in err and "stable bound" in err
+    # The warning that the rate is above the bound comes before training; the failure is one line.
+    warning, error = capsys.readouterr().err.strip().split("\n")
+    assert warning.startswith("linreg reproduce: warning: --learning-rate 5 is at or above the stable bound")
+    assert error.startswith("linreg reproduce: error: training diverged") and "stable bound" in error
 
 
 @pytest.mark.parametrize("missing", ["sklearn", "matplotlib", "tqdm"])
