@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tooling.judge import Case, Judgement, Running
+from tooling import judge
+from tooling.judge import Case, Judgement
 from tooling.model import ROOT, build
 
 SCREENSHOTS = ROOT / "out" / "screenshots"
@@ -50,11 +51,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+def start_early() -> None:
+    """Start the two runs at the end of collection (see the top-level conftest.py)."""
+    judge.start(JUDGE)
+
+
 @pytest.fixture(scope="module")
-def reports(judgements: dict[str, Running]) -> dict[str, Path]:
+def reports() -> dict[str, Path]:
     found = {}
+    judged = judge.results(JUDGE)
     for name, case in JUDGE.items():
-        judgement: Judgement = judgements[name].results()[name]
+        judgement: Judgement = judged[name]
         path = Path(case.extra[0].split("=", 1)[1])
         assert path.exists(), f"{name}: no report written; the run said {judgement.outcome}"
         found[name] = path

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from tooling.judge import Case, Judgement, Running
+from tooling import judge
+from tooling.judge import Case, Judgement
 from tooling.model import ROOT
 
 SECTION = {
@@ -71,9 +72,14 @@ CASES: dict[str, tuple[Case, set[str]]] = {
 JUDGE = {name: case for name, (case, _) in CASES.items()}
 
 
+def start_early() -> None:
+    """Start the judged runs at the end of collection (see the top-level conftest.py)."""
+    judge.start(JUDGE)
+
+
 @pytest.fixture(scope="module")
-def judged(judgements: dict[str, Running]) -> dict[str, Judgement]:
-    return {name: running.results()[name] for name, running in judgements.items()}
+def judged() -> dict[str, Judgement]:
+    return judge.results(JUDGE)
 
 
 @pytest.mark.parametrize("name", CASES)

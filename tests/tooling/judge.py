@@ -5,8 +5,8 @@ mistake. Each judgement is a real ``pytest --impl=...`` run (``pytest.main``, on
 another in one separate interpreter, so the imports are paid once), read as a user reads
 it: the line that names the implementation judged, and the short summary's
 ``FAILED ... - claim-N.M (verdict): ...`` lines. The runs start as soon as collection shows
-they are wanted (:func:`start`, called by the plugin), so they proceed on the second core
-while the rest of the suite runs.
+they are wanted (:func:`start`, from a test module's ``start_early()``), so they proceed on
+the spare core while the rest of the suite runs.
 
 Usage: ``python -m tooling.judge CASE_JSON ...``, each a :class:`Case` as JSON; for each it
 prints a line ``==== judged <path> exit <code>`` and then what pytest printed.
@@ -111,8 +111,15 @@ class Running:
     def __init__(self, cases: dict[str, Case]) -> None:
         self.cases = cases
         command = [sys.executable, "-m", "tooling.judge", *(json.dumps(asdict(c)) for c in cases.values())]
+        # At a lower priority: the suite in the foreground comes first.
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command,
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=lambda: os.nice(10),
         )
         self._results: dict[str, Judgement] | None = None
 
@@ -132,17 +139,27 @@ class Running:
         return self._results
 
 
-def start(cases: dict[str, Case], processes: int = 2) -> dict[str, Running]:
-    """Start the cases in ``processes`` interpreters, the most expensive (a full selection) alone."""
-    if not cases:
-        return {}
-    names = sorted(cases, key=lambda n: cases[n].modules != ())  # whole-spec runs first
-    groups = [names[:1], names[1:]] if processes > 1 and len(names) > 1 else [names]
-    running = {}
-    for group in groups:
-        run = Running({n: cases[n] for n in group})
-        running.update(dict.fromkeys(group, run))
-    return running
+_running: dict[str, Running] = {}
+
+
+def start(cases: dict[str, Case]) -> None:
+    """Start the cases not yet under way, once: a whole-spec run in an interpreter of its own,
+    the others together in another. A test module calls this from its ``start_early()``
+    (see the top-level conftest.py), so the runs proceed on a spare core beside the suite."""
+    if os.environ.get(NESTED):
+        return
+    new = {name: case for name, case in cases.items() if name not in _running}
+    whole = [name for name, case in new.items() if not case.modules]
+    groups = [[name] for name in whole] + [[name for name in new if name not in whole]]
+    for group in filter(None, groups):
+        run = Running({name: new[name] for name in group})
+        _running.update(dict.fromkeys(group, run))
+
+
+def results(cases: dict[str, Case]) -> dict[str, Judgement]:
+    """Each case's judgement, starting any case not yet under way, waiting for them to finish."""
+    start(cases)
+    return {name: _running[name].results()[name] for name in cases}
 
 
 def main(argv: list[str]) -> int:
@@ -157,16 +174,6 @@ def main(argv: list[str]) -> int:
         print(f"==== judged {case.path} exit {int(code)}")
         print(out.getvalue(), flush=True)
     return 0
-
-
-def wanted(modules: list[object]) -> dict[str, Case]:
-    """The cases the collected modules declare (a module-level ``JUDGE = {name: Case}``)."""
-    if os.environ.get(NESTED):
-        return {}
-    cases: dict[str, Case] = {}
-    for module in modules:
-        cases.update(getattr(module, "JUDGE", {}))
-    return cases
 
 
 if __name__ == "__main__":

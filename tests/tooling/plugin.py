@@ -28,7 +28,6 @@ from pytest_bdd.reporting import test_report_context_registry
 
 from linreg.analysis import AffineGradient
 from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun, Fit, Split, load_diabetes_split
-from tooling import judge
 from tooling.failures import spec_failure
 from tooling.implementation import DEFAULT, Implementation, ImplementationError, reference_fits, theta_of
 from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, Results, ScenarioResult, StepResult, build
@@ -78,13 +77,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-bdd installs its Gherkin reporter in its own pytest_configure, which runs after
     # this one (it is trylast) and looks the class up in its module: ours is put there.
     gherkin_terminal_reporter.GherkinTerminalReporter = SpecTerminalReporter
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    for running in config.stash.get(JUDGEMENTS, {}).values():
-        if running.process.poll() is None:  # the run was interrupted or the test deselected
-            running.process.kill()
-            running.process.communicate()
 
 
 def implementation(config: pytest.Config) -> Implementation:
@@ -218,23 +210,6 @@ def pytest_report_collectionfinish(
     ]
     lines += [f"  {count:4d}  {reason}" for reason, count in reasons.most_common()]
     return lines
-
-
-# --------------------------------------------------------------------------- judging other implementations
-JUDGEMENTS = pytest.StashKey[dict[str, judge.Running]]()
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    # Judged runs of other implementations take seconds each; started now, they proceed on the
-    # second core while the rest of the suite runs (see tooling.judge).
-    modules = {item.module for item in session.items if isinstance(item, pytest.Function)}
-    session.config.stash[JUDGEMENTS] = judge.start(judge.wanted(sorted(modules, key=lambda m: m.__name__)))
-
-
-@pytest.fixture(scope="session")
-def judgements(pytestconfig: pytest.Config) -> dict[str, judge.Running]:
-    """The judged runs of other implementations that the collected modules declared, under way."""
-    return pytestconfig.stash.get(JUDGEMENTS, {})
 
 
 # --------------------------------------------------------------------------- steps and results
