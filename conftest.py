@@ -47,15 +47,20 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the subprocesses that selected tests will wait for, so they run beside the suite.
 
-    A test module may define ``start_early()``, which starts its subprocesses and returns at
-    once (its fixture calls it too, and it starts them only once). Called here, when the
-    suite is collected, they run on a spare core while the other tests run: the suite is
-    mostly one busy process, and the subprocesses mostly import libraries.
+    A test module may list pytest runs of the suite itself in ``PYTEST_RUNS`` (started
+    together, see tests/tooling/runs.py) and may define ``start_early()``, which starts its
+    other subprocesses and returns at once (its fixture calls it too, and it starts them only
+    once). Started here, when the suite is collected, they run on a spare core while the other
+    tests run: the suite is mostly one busy process, and the subprocesses mostly import
+    libraries.
     """
     if session.config.option.collectonly:
         return
-    modules = {item.module for item in session.items if isinstance(item, pytest.Function)}
-    for module in sorted(modules, key=lambda m: m.__name__):
+    from tooling import runs
+
+    modules = sorted({item.module for item in session.items if isinstance(item, pytest.Function)}, key=str)
+    runs.start(run for module in modules for run in getattr(module, "PYTEST_RUNS", {}).values())
+    for module in modules:
         start = getattr(module, "start_early", None)
         if callable(start):
             start()

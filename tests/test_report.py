@@ -1,6 +1,6 @@
 """The reviewer's report (``make report``), opened in a real browser: headless Chromium.
 
-Two spec runs write a report each (started at collection by tests/tooling/judge.py, like
+Two spec runs write a report each (started at collection by tests/tooling/runs.py, like
 the wrong implementations' runs): linreg, and a reader's implementation whose predict
 forgets the bias. A selection of claims keeps them quick; every claim of the model is on
 the page either way, marked "not run in this run" when it was not selected.
@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tooling import judge
-from tooling.judge import Case, Judgement
+from tooling import runs
 from tooling.model import ROOT, build
+from tooling.runs import Run
 
 SCREENSHOTS = ROOT / "out" / "screenshots"
 REPORTS = ROOT / "out" / "test-reports"
@@ -30,13 +30,17 @@ SELECTION = "claim-4.1 or claim-4.2"
 MODULE = "tests/test_section4_evaluation.py"
 
 
-def _case(target: str, name: str) -> Case:
-    return Case(target, SELECTION, (MODULE,), (f"--report-html={REPORTS / name / 'report.html'}",))
-
-
-JUDGE = {
-    "report of linreg": _case("linreg", "linreg"),
-    "report of a wrong implementation": _case("tests/implementations/predict_without_bias.py", "wrong"),
+#: Each report: the implementation its run judges, and where it is written.
+REPORTS_OF = {
+    "report of linreg": ("linreg", REPORTS / "linreg" / "report.html"),
+    "report of a wrong implementation": (
+        "tests/implementations/predict_without_bias.py",
+        REPORTS / "wrong" / "report.html",
+    ),
+}
+PYTEST_RUNS = {
+    name: Run.judging(target, SELECTION, (MODULE,), (f"--report-html={path}",))
+    for name, (target, path) in REPORTS_OF.items()
 }
 MODEL = build(None)
 #: Chromium as a root process in a container, offline: no sandbox, no GPU, no calls home.
@@ -51,19 +55,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-def start_early() -> None:
-    """Start the two runs at the end of collection (see the top-level conftest.py)."""
-    judge.start(JUDGE)
-
-
 @pytest.fixture(scope="module")
 def reports() -> dict[str, Path]:
     found = {}
-    judged = judge.results(JUDGE)
-    for name, case in JUDGE.items():
-        judgement: Judgement = judged[name]
-        path = Path(case.extra[0].split("=", 1)[1])
-        assert path.exists(), f"{name}: no report written; the run said {judgement.outcome}"
+    for name, run in PYTEST_RUNS.items():
+        outcome = runs.outcome(run)
+        path = REPORTS_OF[name][1]
+        assert path.exists(), f"{name}: no report written; the run said {outcome.closing}"
         found[name] = path
     return found
 

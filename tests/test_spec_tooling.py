@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tooling import runs
 from tooling.binding import EXAMPLE_ARGUMENT
 from tooling.failures import Mismatch, describe_error, short, spec_failure
 from tooling.implementation import Implementation, ImplementationError
 from tooling.model import ROOT
+from tooling.runs import Run
 
 READER = (ROOT / "tests" / "implementations" / "reader.py").read_text(encoding="utf-8")
 
@@ -57,20 +57,20 @@ def test_an_unusable_implementation_is_refused_naming_why(tmp_path: Path, change
     assert "\n" not in str(error.value)
 
 
-def test_pytest_refuses_it_in_one_line(tmp_path: Path) -> None:
-    target = _module(tmp_path, READER.replace("def predict(X, params):", "def forecast(X, params):"))
-    # --collect-only: the refusal comes from configuration, before anything is collected.
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", f"--impl={target}", "--collect-only", "-q"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+MISSING_PREDICT = "tests/implementations/missing_predict.py"
+PYTEST_RUNS = {
+    "missing predict": Run((f"--impl={MISSING_PREDICT}", "--collect-only", "-q", "tests/test_packaging.py"))
+}
+
+
+def test_pytest_refuses_it_in_one_line() -> None:
+    # As pytest.main runs for the command line; the refusal comes from configuration, before
+    # anything is collected.
+    outcome = runs.outcome(PYTEST_RUNS["missing predict"])
+    lines = [line for line in outcome.output.splitlines() if line.strip()]
+    assert outcome.status == pytest.ExitCode.USAGE_ERROR
     assert lines == [
-        f"ERROR: --impl {target}: it has no predict; the article's code defines predict(X, params)"
+        f"ERROR: --impl {MISSING_PREDICT}: it has no predict; the article's code defines predict(X, params)"
     ]
 
 

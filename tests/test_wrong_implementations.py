@@ -2,8 +2,8 @@
 
 Each file in tests/implementations/ other than reader.py is a reader's implementation with
 one typical mistake. The spec runs against it as a user would run it
-(``pytest --impl=tests/implementations/<file>``, in a process of its own; see
-tests/tooling/judge.py) on the claims the mistake is about, and must fail with those claims
+(``pytest --impl=tests/implementations/<file>``, in a background interpreter; see
+tests/tooling/runs.py) on the claims the mistake is about, and must fail with those claims
 in its failure summary lines, and name the implementation it judged in its header.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from tooling import judge
-from tooling.judge import Case, Judgement
+from tooling import runs
 from tooling.model import ROOT
+from tooling.runs import Outcome, Run
 
 SECTION = {
     n: f"tests/test_section{n}_{name}.py"
@@ -42,50 +42,50 @@ TRAINING_CLAIMS = {
 }
 
 #: name -> (the run, the claims it must fail). Started as soon as collection finishes.
-CASES: dict[str, tuple[Case, set[str]]] = {
+CASES: dict[str, tuple[Run, set[str]]] = {
     "halved_step": (
-        Case(f"{IMPLEMENTATIONS}/halved_step.py", "section-3 or section-4 or section-5 or section-6"),
+        Run.judging(f"{IMPLEMENTATIONS}/halved_step.py", " or ".join(sorted(TRAINING_CLAIMS))),
         TRAINING_CLAIMS,
     ),
     "summed_bias_gradient": (
-        Case(f"{IMPLEMENTATIONS}/summed_bias_gradient.py", "claim-2.3", (SECTION[2],)),
+        Run.judging(f"{IMPLEMENTATIONS}/summed_bias_gradient.py", "claim-2.3", (SECTION[2],)),
         {"claim-2.3"},
     ),
-    "flat_weights": (Case(f"{IMPLEMENTATIONS}/flat_weights.py", "claim-2.1", (SECTION[2],)), {"claim-2.1"}),
+    "flat_weights": (
+        Run.judging(f"{IMPLEMENTATIONS}/flat_weights.py", "claim-2.1", (SECTION[2],)),
+        {"claim-2.1"},
+    ),
     "loss_after_step": (
-        Case(f"{IMPLEMENTATIONS}/loss_after_step.py", "claim-2.5", (SECTION[2],)),
+        Run.judging(f"{IMPLEMENTATIONS}/loss_after_step.py", "claim-2.5", (SECTION[2],)),
         {"claim-2.5"},
     ),
     "predict_without_bias": (
-        Case(f"{IMPLEMENTATIONS}/predict_without_bias.py", "claim-4.1", (SECTION[4],)),
+        Run.judging(f"{IMPLEMENTATIONS}/predict_without_bias.py", "claim-4.1", (SECTION[4],)),
         {"claim-4.1"},
     ),
     "loss_without_half": (
-        Case(f"{IMPLEMENTATIONS}/loss_without_half.py", "claim-1.2 or claim-2.3", (SECTION[1], SECTION[2])),
+        Run.judging(
+            f"{IMPLEMENTATIONS}/loss_without_half.py", "claim-1.2 or claim-2.3", (SECTION[1], SECTION[2])
+        ),
         {"claim-1.2", "claim-2.3"},
     ),
     "r2_about_predictions": (
-        Case(f"{IMPLEMENTATIONS}/r2_about_predictions.py", "claim-4.2", (SECTION[4],)),
+        Run.judging(f"{IMPLEMENTATIONS}/r2_about_predictions.py", "claim-4.2", (SECTION[4],)),
         {"claim-4.2"},
     ),
 }
-JUDGE = {name: case for name, (case, _) in CASES.items()}
-
-
-def start_early() -> None:
-    """Start the judged runs at the end of collection (see the top-level conftest.py)."""
-    judge.start(JUDGE)
+PYTEST_RUNS = {name: run for name, (run, _) in CASES.items()}
 
 
 @pytest.fixture(scope="module")
-def judged() -> dict[str, Judgement]:
-    return judge.results(JUDGE)
+def judged() -> dict[str, Outcome]:
+    return {name: runs.outcome(run) for name, run in PYTEST_RUNS.items()}
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_the_spec_rejects_it_naming_the_claims_it_breaks(judged: dict[str, Judgement], name: str) -> None:
+def test_the_spec_rejects_it_naming_the_claims_it_breaks(judged: dict[str, Outcome], name: str) -> None:
     judgement, (_, breaks) = judged[name], CASES[name]
-    assert judgement.returncode == 1, f"{name}: {judgement.outcome}"
+    assert judgement.status == pytest.ExitCode.TESTS_FAILED, f"{name}: {judgement.closing}"
     missing = breaks - judgement.failed_claims
     assert not missing, (
         f"{name} should fail {sorted(missing)}; its run failed {sorted(judgement.failed_claims)}"
@@ -93,12 +93,13 @@ def test_the_spec_rejects_it_naming_the_claims_it_breaks(judged: dict[str, Judge
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_the_run_names_the_implementation_it_judged(judged: dict[str, Judgement], name: str) -> None:
-    case, _ = CASES[name]
-    assert judged[name].judged.endswith(case.path), judged[name].output[:500]
+def test_the_run_names_the_implementation_it_judged(judged: dict[str, Outcome], name: str) -> None:
+    run, _ = CASES[name]
+    target = run.args[0].removeprefix("--impl=")
+    assert judged[name].judged.endswith(target), judged[name].output[:500]
 
 
-def test_the_readme_shows_a_failure_line_this_run_prints(judged: dict[str, Judgement]) -> None:
+def test_the_readme_shows_a_failure_line_this_run_prints(judged: dict[str, Outcome]) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = re.search(r"^FAILED .*$", readme, re.M)
     assert shown, "README.md shows no failure line"

@@ -74,6 +74,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if not config.option.cucumber_json_path:
             # The report is built from the run's Cucumber JSON, written beside it.
             config.option.cucumber_json_path = str(report.with_name("cucumber.json"))
+    if config.option.cucumber_json_path:
+        # pytest-bdd writes the file at the very end and does not make its folder.
+        Path(config.option.cucumber_json_path).resolve().parent.mkdir(parents=True, exist_ok=True)
     # pytest-bdd installs its Gherkin reporter in its own pytest_configure, which runs after
     # this one (it is trylast) and looks the class up in its module: ours is put there.
     gherkin_terminal_reporter.GherkinTerminalReporter = SpecTerminalReporter

@@ -1,0 +1,196 @@
+"""pytest runs the suite makes of itself, in a background interpreter, read as a user reads them.
+
+Some tests run the spec as a user would: against readers' implementations with one
+mistake each (tests/test_wrong_implementations.py), to write a report for the browser
+(tests/test_report.py), or collecting each command the docs show (docs/test_commands.py).
+Each such run is a :class:`Run`, a list of pytest arguments; its :class:`Outcome` is what
+it printed, its exit status and how many tests it selected.
+
+A test module lists its runs in ``PYTEST_RUNS`` (a dict of :class:`Run`). When the suite
+has been collected, the top-level conftest.py starts them all (:func:`start`): the runs
+that collect the whole spec each in an interpreter of its own, all the others one after
+another with ``pytest.main`` in one more interpreter, so the imports are paid once. They
+run at a lower priority on the spare core while the suite runs; a test waits for its
+outcome (:func:`outcome`).
+
+The interpreter: ``python -m tooling.runs RUN_JSON ...``; for each run it prints a line
+``==== run <index> exit <status> selected <count>``, then what pytest printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+# Not tooling.model's: the interpreter imports nothing of the spec before pytest.main does.
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Set in the background interpreter, so that its runs never start runs of their own.
+NESTED = "LINREG_SPEC_BACKGROUND_RUN"
+JUDGED = re.compile(r"^judging (.*) against the article's claims", re.M)
+FAILURE = re.compile(r"^(?:FAILED|ERROR) .*? - (claim-\d+\.\d+) \((\w+)\): (.*)$", re.M)
+CLOSING = re.compile(r"^=+ (.*) in [\d.]+s", re.M)
+SEPARATOR = re.compile(r"^==== run (\d+) exit (-?\d+) selected (-?\d+)$", re.M)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One pytest invocation, by its arguments (relative to the repository root)."""
+
+    args: tuple[str, ...]
+
+    @classmethod
+    def judging(
+        cls, target: str, select: str, modules: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+    ) -> Run:
+        """The spec run against ``target`` (``--impl``) on the claims ``select`` names.
+
+        ``modules`` limits collection to those step modules (quicker); ``extra`` adds options.
+        """
+        # The second and later runs in one interpreter find the plugin already imported, which
+        # pytest reports as a warning (an error under filterwarnings = error); it is harmless.
+        return cls(
+            (
+                f"--impl={target}",
+                *("-m", select, "-q", "-rfE", "-W", "ignore::pytest.PytestAssertRewriteWarning"),
+                *extra,
+                *modules,
+            )
+        )
+
+    @property
+    def heavy(self) -> bool:
+        """Whether it runs the whole spec (no module named, not only collecting): minutes of CPU."""
+        paths = [a for a in self.args if not a.startswith("-") and (ROOT / a).exists()]
+        return not paths and "--collect-only" not in self.args
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run printed and returned."""
+
+    run: Run
+    status: int
+    selected: int | None
+    output: str
+
+    @property
+    def judged(self) -> str:
+        """The implementation the run names as judged (only for another than linreg)."""
+        found = JUDGED.search(self.output)
+        return found.group(1) if found else ""
+
+    @property
+    def failed_claims(self) -> set[str]:
+        """The claims its failure summary lines name."""
+        return {m.group(1) for m in FAILURE.finditer(self.output)}
+
+    @property
+    def closing(self) -> str:
+        """pytest's closing line, e.g. ``4 failed, 1 passed, 431 deselected``."""
+        found = CLOSING.search(self.output)
+        return found.group(1) if found else self.output[-500:]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # CI=true: pytest prints summary lines whole, whatever the width; the "judged" Hypothesis
+    # profile (conftest.py): quick and derandomised, so the same mistake reads the same.
+    env.update({NESTED: "1", "CI": "true", "HYPOTHESIS_PROFILE": "judged", "COLUMNS": "200"})
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "tests"), env.get("PYTHONPATH")]))
+    return env
+
+
+class _Interpreter:
+    """Runs under way in one background interpreter."""
+
+    def __init__(self, runs: list[Run]) -> None:
+        self.runs = runs
+        command = [sys.executable, "-m", "tooling.runs", *(json.dumps(run.args) for run in runs)]
+        # At a lower priority: the suite in the foreground comes first.
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=lambda: os.nice(10),
+        )
+        self._outcomes: dict[Run, Outcome] | None = None
+
+    def outcomes(self, timeout: float = 600) -> dict[Run, Outcome]:
+        if self._outcomes is None:
+            output, _ = self.process.communicate(timeout=timeout)
+            parts = SEPARATOR.split(output)
+            found = {
+                int(index): Outcome(self.runs[int(index)], int(status), int(selected), text)
+                for index, status, selected, text in zip(
+                    parts[1::4], parts[2::4], parts[3::4], parts[4::4], strict=True
+                )
+            }
+            # A run the interpreter never reported (it crashed) shows what it printed last.
+            self._outcomes = {
+                run: found.get(i, Outcome(run, -1, None, output[-3000:])) for i, run in enumerate(self.runs)
+            }
+        return self._outcomes
+
+
+_started: dict[Run, _Interpreter] = {}
+
+
+def start(runs: Iterable[Run]) -> None:
+    """Start the runs not yet under way: each heavy one alone, the others together."""
+    if os.environ.get(NESTED):
+        return
+    new = list(dict.fromkeys(run for run in runs if run not in _started))
+    groups = [[run] for run in new if run.heavy] + [[run for run in new if not run.heavy]]
+    for group in filter(None, groups):
+        interpreter = _Interpreter(group)
+        _started.update(dict.fromkeys(group, interpreter))
+
+
+def outcome(run: Run) -> Outcome:
+    """The outcome of ``run``, starting it if it is not under way, once it is finished."""
+    start([run])
+    return _started[run].outcomes()[run]
+
+
+class _Selected:
+    """A plugin that records how many tests a session selected, after -m, -k and --impl."""
+
+    count: int | None = None
+
+    def pytest_collection_finish(self, session: object) -> None:
+        self.count = len(session.items)  # type: ignore[attr-defined]
+
+
+def main(argv: list[str]) -> int:
+    """Run each argument list with pytest.main, one after the other, and print what each said."""
+    import pytest
+
+    for index, text in enumerate(argv):
+        selected, out = _Selected(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                status = pytest.main(json.loads(text), plugins=[selected])
+            except Exception:  # pytest lets an error in its own session finish escape
+                traceback.print_exc(file=out)
+                status = -1
+        count = -1 if selected.count is None else selected.count
+        print(f"==== run {index} exit {int(status)} selected {count}")
+        print(out.getvalue(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
