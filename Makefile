@@ -8,7 +8,7 @@ BASE_STAMP      := $(VENV)/.venv-stamp
 REPRODUCE_STAMP := $(VENV)/.reproduce-stamp
 DEV_STAMP       := $(VENV)/.dev-stamp
 
-.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-gradcheck clean
+.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-suite benchmark-gradcheck clean
 
 setup: $(DEV_STAMP)
 
@@ -37,8 +37,10 @@ $(CHROMIUM):
 browser: $(CHROMIUM)
 
 ## The whole test suite: scenarios, properties, doctests, docs, the report in a browser.
+# pytest caches the test modules it rewrites as bytecode; an environment that sets
+# PYTHONDONTWRITEBYTECODE makes every run (and every interpreter the suite starts) rewrite them.
 test: setup browser
-	$(BIN)/python -m pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
@@ -63,6 +65,10 @@ report: setup
 ## Speed and memory targets (tests/benchmarks/, collected only here), each printing the machine it ran on.
 benchmark: setup
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -s
+
+## How long the suite takes (the README's test command, one claim), with the machine: docs/benchmarks.md.
+benchmark-suite: setup browser
+	$(BIN)/python tests/benchmarks/suite_timing.py
 
 ## linreg.gradcheck against scipy, numdifftools and torch's and jax's rules (the table in docs/gradcheck.md).
 benchmark-gradcheck: setup

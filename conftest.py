@@ -44,6 +44,18 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+def _waits_on_background(module: object) -> bool:
+    return bool(getattr(module, "PYTEST_RUNS", None)) or callable(getattr(module, "start_early", None))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that wait on background processes (see below) last, in their order.
+
+    Until then the suite's own process works on everything else while they run.
+    """
+    items.sort(key=lambda item: _waits_on_background(getattr(item, "module", None)))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the subprocesses that selected tests will wait for, so they run beside the suite.
 

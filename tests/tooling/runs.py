@@ -7,11 +7,10 @@ Each such run is a :class:`Run`, a list of pytest arguments; its :class:`Outcome
 it printed, its exit status and how many tests it selected.
 
 A test module lists its runs in ``PYTEST_RUNS`` (a dict of :class:`Run`). When the suite
-has been collected, the top-level conftest.py starts them all (:func:`start`): the runs
-that collect the whole spec each in an interpreter of its own, all the others one after
-another with ``pytest.main`` in one more interpreter, so the imports are paid once. They
-run at a lower priority on the spare core while the suite runs; a test waits for its
-outcome (:func:`outcome`).
+has been collected, the top-level conftest.py starts them all (:func:`start`), one after
+another with ``pytest.main`` in a background interpreter (a whole-spec run in one of its
+own), so the imports are paid once. They run at a lower priority on the spare core while the suite runs; a test waits for its
+outcome (:func:`outcome`), and the tests that wait run last.
 
 The interpreter: ``python -m tooling.runs RUN_JSON ...``; for each run it prints a line
 ``==== run <index> exit <status> selected <count>``, then what pytest printed.
@@ -68,8 +67,8 @@ class Run:
         )
 
     @property
-    def heavy(self) -> bool:
-        """Whether it runs the whole spec (no module named, not only collecting): minutes of CPU."""
+    def whole_spec(self) -> bool:
+        """Whether it runs every step module (none is named) rather than collecting only."""
         paths = [a for a in self.args if not a.startswith("-") and (ROOT / a).exists()]
         return not paths and "--collect-only" not in self.args
 
@@ -106,6 +105,9 @@ def _env() -> dict[str, str]:
     # CI=true: pytest prints summary lines whole, whatever the width; the "judged" Hypothesis
     # profile (conftest.py): quick and derandomised, so the same mistake reads the same.
     env.update({NESTED: "1", "CI": "true", "HYPOTHESIS_PROFILE": "judged", "COLUMNS": "200"})
+    # pytest caches the modules it rewrites for its assertions as bytecode; an environment that
+    # forbids writing bytecode makes every interpreter rewrite them again (2 s here).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "tests"), env.get("PYTHONPATH")]))
     return env
 
@@ -149,11 +151,16 @@ _started: dict[Run, _Interpreter] = {}
 
 
 def start(runs: Iterable[Run]) -> None:
-    """Start the runs not yet under way: each heavy one alone, the others together."""
+    """Start the runs not yet under way: each whole-spec run in an interpreter of its own, the
+    others one after another in one more, so their imports are paid once.
+
+    Two interpreters, not one: while the suite keeps one core busy they share the other, and
+    once it waits for them, each has a core.
+    """
     if os.environ.get(NESTED):
         return
     new = list(dict.fromkeys(run for run in runs if run not in _started))
-    groups = [[run] for run in new if run.heavy] + [[run for run in new if not run.heavy]]
+    groups = [[run] for run in new if run.whole_spec] + [[run for run in new if not run.whole_spec]]
     for group in filter(None, groups):
         interpreter = _Interpreter(group)
         _started.update(dict.fromkeys(group, interpreter))
