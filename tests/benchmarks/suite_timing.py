@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark_machine import line  # noqa: E402
+from benchmark_machine import line
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 3
@@ -54,7 +54,8 @@ def main() -> int:
     for name, (command, target) in COMMANDS.items():
         timed(command)  # warm
         times = [timed(command) for _ in range(ROUNDS)]
-        verdict = "" if target is None else f"   target < {target:g} s: {'met' if min(times) < target else 'NOT met'}"
+        met = "met" if target is not None and min(times) < target else "NOT met"
+        verdict = "" if target is None else f"   target < {target:g} s: {met}"
         print(f"{name}\n  best {min(times):5.1f} s, median {statistics.median(times):5.1f} s{verdict}")
     return 0
 

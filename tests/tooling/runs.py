@@ -9,8 +9,9 @@ it printed, its exit status and how many tests it selected.
 A test module lists its runs in ``PYTEST_RUNS`` (a dict of :class:`Run`). When the suite
 has been collected, the top-level conftest.py starts them all (:func:`start`), one after
 another with ``pytest.main`` in a background interpreter (a whole-spec run in one of its
-own), so the imports are paid once. They run at a lower priority on the spare core while the suite runs; a test waits for its
-outcome (:func:`outcome`), and the tests that wait run last.
+own), so the imports are paid once. They run at a lower priority on the spare core while
+the suite runs; a test waits for its outcome (:func:`outcome`), and the tests that wait
+run last.
 
 The interpreter: ``python -m tooling.runs RUN_JSON ...``; for each run it prints a line
 ``==== run <index> exit <status> selected <count>``, then what pytest printed.
