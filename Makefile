@@ -8,7 +8,7 @@ BASE_STAMP      := $(VENV)/.venv-stamp
 REPRODUCE_STAMP := $(VENV)/.reproduce-stamp
 DEV_STAMP       := $(VENV)/.dev-stamp
 
-.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-suite benchmark-gradcheck clean
+.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-suite benchmark-gradcheck mutants clean
 
 setup: $(DEV_STAMP)
 
@@ -65,6 +65,10 @@ report: setup
 ## Speed and memory targets (tests/benchmarks/, collected only here), each printing the machine it ran on.
 benchmark: setup
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -s
+
+## Every wrong implementation judged on every claim; fails if a scenario is failed by none of them.
+mutants: setup
+	PYTHONPATH=tests $(BIN)/python -m tooling.mutants
 
 ## How long the suite takes (the README's test command, one claim), with the machine: docs/benchmarks.md.
 benchmark-suite: setup browser

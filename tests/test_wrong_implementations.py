@@ -18,7 +18,7 @@ from tooling.runs import Outcome, Run
 
 SECTION = {
     n: f"tests/test_section{n}_{name}.py"
-    for n, name in [(1, "model_and_loss"), (2, "implementation"), (4, "evaluation")]
+    for n, name in [(1, "model_and_loss"), (2, "implementation"), (4, "evaluation"), (6, "conclusion")]
 }
 IMPLEMENTATIONS = "tests/implementations"
 
@@ -73,6 +73,26 @@ CASES: dict[str, tuple[Run, set[str]]] = {
         Run.judging(f"{IMPLEMENTATIONS}/r2_about_predictions.py", "claim-4.2", (SECTION[4],)),
         {"claim-4.2"},
     ),
+    "r2_ratio": (Run.judging(f"{IMPLEMENTATIONS}/r2_ratio.py", "claim-4.2", (SECTION[4],)), {"claim-4.2"}),
+    "prediction_without_bias": (
+        Run.judging(f"{IMPLEMENTATIONS}/prediction_without_bias.py", "claim-1.1", (SECTION[1],)),
+        {"claim-1.1"},
+    ),
+    "unsquared_loss": (
+        Run.judging(f"{IMPLEMENTATIONS}/unsquared_loss.py", "claim-1.2", (SECTION[1],)),
+        {"claim-1.2"},
+    ),
+    "ridge_penalty": (
+        Run.judging(
+            f"{IMPLEMENTATIONS}/ridge_penalty.py", "claim-1.2 or claim-6.1", (SECTION[1], SECTION[6])
+        ),
+        {"claim-1.2", "claim-6.1"},
+    ),
+    "transposed_gradient": (
+        Run.judging(f"{IMPLEMENTATIONS}/transposed_gradient.py", "claim-2.2", (SECTION[2],)),
+        {"claim-2.2"},
+    ),
+    "ascent": (Run.judging(f"{IMPLEMENTATIONS}/ascent.py", "claim-6.1", (SECTION[6],)), {"claim-6.1"}),
 }
 PYTEST_RUNS = {name: run for name, (run, _) in CASES.items()}
 
