@@ -59,7 +59,16 @@ def test_an_unusable_implementation_is_refused_naming_why(tmp_path: Path, change
 
 MISSING_PREDICT = "tests/implementations/missing_predict.py"
 PYTEST_RUNS = {
-    "missing predict": Run((f"--impl={MISSING_PREDICT}", "--collect-only", "-q", "tests/test_packaging.py"))
+    "missing predict": Run((f"--impl={MISSING_PREDICT}", "--collect-only", "-q", "tests/test_packaging.py")),
+    "read as prose": Run(
+        (
+            "--gherkin-terminal-reporter",
+            "-v",
+            "-m",
+            "claim-3.1 or claim-3.2",
+            "tests/test_section3_training.py",
+        )
+    ),
 }
 
 
@@ -139,3 +148,14 @@ def test_outline_examples_are_labelled_by_their_row() -> None:
     ]
     (mark,) = [m for m in outline.pytestmark if m.name == "parametrize" and m.args[0] == EXAMPLE_ARGUMENT]
     assert [p.id for p in mark.args[1]] == ["1 | -1", "10 | -100", "1000 | -1000000"]
+
+
+def test_the_spec_reads_as_prose_at_v() -> None:
+    # `make spec`: each feature and rule once, the rule with its claim, verdict and the
+    # article's words, and every step of every scenario with its status.
+    output = runs.outcome(PYTEST_RUNS["read as prose"]).output
+    assert output.count("Feature: Training on the diabetes data (article, section 3)") == 1
+    assert "  Rule: The diabetes data holds 442 samples of 10 features  [claim-3.1 · holds]" in output
+    assert '    Article: "442 samples with 10 physiological features" (section 3)' in output
+    assert output.count("Rule: The first 80 % of the shuffled rows") == 1  # one rule, five scenarios
+    assert "          ✓ Then X_train has the shape (353, 10)" in output
