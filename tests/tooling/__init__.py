@@ -1,14 +1,17 @@
 """The spec's own tooling, kept apart from the step modules.
 
-* :mod:`tooling.implementation`: the implementation under test (``pytest --impl TARGET``),
+* :mod:`tooling.implementation`: the implementation under test (``pytest --impl=TARGET``),
   checked for the article's five functions and wrapped so steps call it one way;
 * :mod:`tooling.update`: the implementation's own gradient-descent update, read off its
   gradient and held to its own training runs, for runs too long to loop;
 * :mod:`tooling.model`: one parsed model of the feature files (claims, rules, scenarios,
   steps), with the figures measured on a run and the results of a spec run;
 * :mod:`tooling.ledger` and :mod:`tooling.report`: the claims ledger (Markdown) and the
-  reviewer's report (HTML), both rendered from that model;
+  reviewer's report (HTML, from ``templates/``), both rendered from that model;
 * :mod:`tooling.failures`: a failed step reported in the spec's words;
 * :mod:`tooling.binding`: binds a feature file to a step module with readable test ids;
-* :mod:`tooling.plugin`: the pytest hooks that tie these together.
+* :mod:`tooling.runs`: pytest runs the suite makes of itself (other implementations, the
+  reports for the browser test, the docs' commands), in a background interpreter;
+* :mod:`tooling.mutants`: every wrong implementation on every claim (``make mutants``);
+* :mod:`tooling.plugin`: the pytest hooks and session fixtures that tie these together.
 """
