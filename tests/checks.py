@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 from tooling.failures import Mismatch
+from tooling.implementation import Training
 
 import linreg
 
@@ -39,6 +40,14 @@ def that(condition: bool, *, expected: str, measured: str) -> None:
     __tracebackhide__ = True
     if not condition:
         raise Mismatch(expected, measured)
+
+
+def loss_history(training: Training) -> np.ndarray:
+    """The losses a training run recorded, or a failure saying what it raised instead."""
+    __tracebackhide__ = True
+    that(training.error is None, expected="a loss history", measured=f"training raised {training.error!r}")
+    assert training.loss_history is not None
+    return training.loss_history
 
 
 def rounds_to(value: float, stated: str, decimals: int, unit: str = "") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from checks import that
+from checks import loss_history, that
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import Problem, problems, top_direction_problems
@@ -18,13 +18,7 @@ EPOCHS = 60
 
 
 def _losses(impl: Implementation, problem: Problem, rate: float) -> np.ndarray:
-    training = impl.train(problem.X, problem.y, rate, EPOCHS)
-    that(
-        training.loss_history is not None,
-        expected="a loss history",
-        measured=f"training raised {training.error!r}",
-    )
-    return training.loss_history
+    return loss_history(impl.train(problem.X, problem.y, rate, EPOCHS))
 
 
 @given(problems(), st.floats(0.01, 0.99))

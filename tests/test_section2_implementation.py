@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from checks import derivatives_match, equals, progress_report, same_as_printed, that
+from checks import derivatives_match, equals, loss_history, progress_report, same_as_printed, that
 from diabetes_steps import parse
 from hypothesis import given as for_all
 from pytest_bdd import parsers, then, when
@@ -111,16 +111,10 @@ def _(impl: Implementation, any_problem):
 
 
 # ---------------------------------------------------------------- Then: claim 2.4
-def _history(training: Training) -> np.ndarray:
-    that(training.error is None, expected="a loss history", measured=f"training raised {training.error!r}")
-    assert training.loss_history is not None
-    return training.loss_history
-
-
 @then("every epoch's loss is lower than the one before")
 def _(training: Training):
     # Strictly: over these 20 epochs the smallest fall (~5e-6 relative) is far above rounding.
-    rises = np.flatnonzero(np.diff(_history(training)) >= 0)
+    rises = np.flatnonzero(np.diff(loss_history(training)) >= 0)
     that(
         rises.size == 0,
         expected="a lower loss at every epoch",
@@ -130,7 +124,7 @@ def _(training: Training):
 
 @then("the loss after the first step is lower than the zero model's")
 def _(training: Training):
-    history = _history(training)
+    history = loss_history(training)
     that(history[1] < history[0], expected=f"below {history[0]:.6g}", measured=f"{history[1]:.6g}")
 
 
@@ -138,7 +132,7 @@ def _(training: Training):
 def _(training: Training):
     if training.diverged:
         return  # the loss overflowed on the way: more than any bound
-    history = _history(training)
+    history = loss_history(training)
     that(
         history[-1] > 1e9 * history[0],
         expected=f"above {1e9 * history[0]:.3g}",
@@ -149,7 +143,7 @@ def _(training: Training):
 # ---------------------------------------------------------------- Then: claim 2.5
 @then(parsers.parse("the history holds {epochs:d} losses, the first being the zero model's loss"))
 def _(impl: Implementation, trained: Trained, data: Problem, epochs: int):
-    history = _history(trained.run)
+    history = loss_history(trained.run)
     equals(history.shape, (epochs,), "history shape")
     zero = float(impl.linear_loss(data.X, data.y, np.zeros((data.d, 1)), 0.0).loss)
     equals(float(history[0]), zero, "first loss")
@@ -199,7 +193,7 @@ def _(trained: Trained, first: int, second: int):
         expected=f"a report of epochs {first} and {second}, each with its loss",
         measured=repr(lines[:3]),
     )
-    history = _history(trained.run)
+    history = loss_history(trained.run)
     for epoch, loss in reports:
         # The article prints six decimals ("%f"); whatever the rounding, it must be this epoch's loss.
         that(
