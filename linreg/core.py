@@ -36,7 +36,17 @@ _CONSTANT_ULPS = 200
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss stopped being finite during training (the learning rate is too large)."""
+    """The loss stopped being finite during training (the learning rate is too large).
+
+    Attributes
+    ----------
+    loss_history : ndarray of shape (k,)
+        The losses recorded before training stopped: evidence of the growth.
+    """
+
+    def __init__(self, message: str, loss_history: np.ndarray | None = None) -> None:
+        super().__init__(message)
+        self.loss_history = np.empty(0) if loss_history is None else loss_history
 
 
 def initialize_params(dims: int) -> tuple[np.ndarray, float]:
@@ -216,7 +226,7 @@ def linear_train(
             _, loss, dw, db = _loss_and_gradients(X, y, w, b)
             if not math.isfinite(loss):
                 what = f"the loss is {loss} at epoch {epoch}"
-                raise TrainingDiverged(_divergence_message(X, learning_rate, what))
+                raise TrainingDiverged(_divergence_message(X, learning_rate, what), loss_his[: epoch - 1])
             if callback is not None:
                 view = w.view()
                 view.flags.writeable = False
@@ -230,7 +240,7 @@ def linear_train(
     overflowed = _not_finite(w=w, b=b, dw=dw, db=db)
     if overflowed:
         what = f"{' and '.join(overflowed)} overflowed float64 in epoch {epochs}"
-        raise TrainingDiverged(_divergence_message(X, learning_rate, what))
+        raise TrainingDiverged(_divergence_message(X, learning_rate, what), loss_his)
     return loss_his, {"w": w, "b": b}, {"dw": dw, "db": db}
 
 

@@ -38,6 +38,27 @@ class Mismatch(AssertionError):
         super().__init__(f"expected {expected}, measured {measured}")
 
 
+class FollowsFrom(AssertionError):
+    """A step could not judge its claim because a more basic one is already known broken.
+
+    Raised by the judge, never by the implementation: e.g. every scenario that trains fails
+    this way when the contract probe found that ``linear_train`` returns four values.
+
+    Parameters
+    ----------
+    claim : str
+        The root claim, ``claim-2.5``.
+    reason : str
+        What is broken there, in one line: ``linear_train returns 4 values; the article's
+        returns 3 (loss_his, params, grads)``.
+    """
+
+    def __init__(self, claim: str, reason: str) -> None:
+        self.claim = claim
+        self.reason = reason
+        super().__init__(f"follows from {claim}: {reason}")
+
+
 def short(text: str, limit: int = MAX_MESSAGE) -> str:
     """``text`` on one line, long runs of numbers (printed arrays) elided, at most ``limit`` characters.
 

@@ -169,12 +169,17 @@ class Training:
     Attributes
     ----------
     loss_history : ndarray of shape (epochs,), or None if training raised
+        If training raised, the losses it had recorded when it stopped, if the error
+        carries them (``linreg.TrainingDiverged.loss_history``), else None.
     params, grads : dict or None
         As returned.
     printed : list of str
         The lines it printed.
     error : FloatingPointError, OverflowError or None
         The error that stopped training (``linreg`` raises one when the loss overflows).
+    start : ndarray of shape (d + 1,) or None
+        The (w, b) its ``initialize_params`` returned during this very run, flat: where
+        this run started. None if its ``linear_train`` never called ``initialize_params``.
     """
 
     loss_history: np.ndarray | None
@@ -182,6 +187,7 @@ class Training:
     grads: dict | None
     printed: list[str]
     error: ArithmeticError | None = None
+    start: np.ndarray | None = None
 
     @property
     def diverged(self) -> bool:
@@ -256,23 +262,76 @@ class Implementation:
         return Evaluation(*result)  # type: ignore[misc]
 
     def train(
-        self, X: np.ndarray, y: np.ndarray, learning_rate: float, epochs: int, *, report: bool = False
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        learning_rate: float,
+        epochs: int,
+        *,
+        report: bool = False,
+        start: np.ndarray | None = None,
     ) -> Training:
         """``linear_train(X, y, learning_rate, epochs)``; ``report`` asks for its progress lines.
 
         The article's loop prints every 10,000 epochs unconditionally; ``linreg`` only
         with ``verbose=True``, which is passed when the target's ``linear_train`` takes it.
+
+        What its ``initialize_params`` returns during the run is recorded (``Training.start``).
+        ``start``, a flat (w, b), makes that call return this point instead, in the shapes
+        and types its own ``initialize_params`` gives: the same loop, from another start.
         """
         kwargs = {"verbose": True} if report and self._supports_verbose else {}
-        with _quiet() as out:
+        with _quiet() as out, self._starting(X.shape[1], start) as starts:
             try:
                 loss_his, params, grads = self.module.linear_train(
                     X.copy(), y.copy(), learning_rate, epochs, **kwargs
                 )
             except (FloatingPointError, OverflowError) as error:
-                return Training(None, None, None, out.getvalue().splitlines(), error)
+                partial = getattr(error, "loss_history", None)
+                return Training(
+                    None if partial is None else np.asarray(partial, dtype=float),
+                    None,
+                    None,
+                    out.getvalue().splitlines(),
+                    error,
+                    starts[0] if starts else None,
+                )
         history = np.asarray(loss_his, dtype=float)
-        return Training(history, params, grads, out.getvalue().splitlines())
+        return Training(
+            history, params, grads, out.getvalue().splitlines(), start=starts[0] if starts else None
+        )
+
+    @contextlib.contextmanager
+    def _starting(self, dims: int, start: np.ndarray | None) -> Iterator[list[np.ndarray]]:
+        """Record (and, given ``start``, replace) what ``initialize_params`` returns inside ``linear_train``.
+
+        ``linear_train`` finds ``initialize_params`` among its module's globals; the one found
+        there is wrapped for the duration of the call.
+        """
+        starts: list[np.ndarray] = []
+        namespace = getattr(self.module.linear_train, "__globals__", None)
+        own = namespace.get("initialize_params") if namespace is not None else None
+        if own is None or not callable(own):
+            yield starts
+            return
+
+        def recorded(*args: object, **kwargs: object) -> object:
+            w, b = own(*args, **kwargs)
+            if start is not None:
+                w = np.asarray(start[:-1], dtype=float).reshape(np.shape(w))
+                b = (
+                    np.asarray(start[-1], dtype=float).reshape(np.shape(b))
+                    if np.ndim(b)
+                    else float(start[-1])
+                )
+            starts.append(theta_of(w, b))
+            return w, b
+
+        namespace["initialize_params"] = recorded
+        try:
+            yield starts
+        finally:
+            namespace["initialize_params"] = own
 
     def predict(self, X: np.ndarray, params: dict) -> object:
         """``predict(X, params)``, as returned."""
