@@ -29,9 +29,17 @@ from pytest_bdd.reporting import test_report_context_registry
 from linreg.analysis import AffineGradient
 from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun, Fit, Split, load_diabetes_split
 from tooling.failures import spec_failure
-from tooling.implementation import DEFAULT, Implementation, ImplementationError, reference_fits, theta_of
+from tooling.implementation import (
+    DEFAULT,
+    DEFAULT_TIMEOUT,
+    Implementation,
+    ImplementationError,
+    reference_fits,
+    theta_of,
+)
 from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, Results, ScenarioResult, StepResult, build
 from tooling.update import Update
+from tooling.worker import DEFAULT_MEMORY_MB
 
 IMPLEMENTATION = pytest.StashKey[Implementation]()
 RESULTS = pytest.StashKey[Results]()
@@ -53,6 +61,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"(default: {DEFAULT})",
     )
     group.addoption(
+        "--impl-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="how long one call of the implementation may take before it counts as a hang; a training "
+        "run may also take 20 times what its size predicts from a short timed run "
+        f"(default: {DEFAULT_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--impl-memory",
+        type=int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help="the address-space limit of the worker process the implementation runs in "
+        f"(default: {DEFAULT_MEMORY_MB})",
+    )
+    group.addoption(
         "--report-html",
         default=None,
         metavar="PATH",
@@ -61,8 +86,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.option.help or config.option.version:
+        return
     try:
-        config.stash[IMPLEMENTATION] = Implementation.load(config.getoption("impl"))
+        config.stash[IMPLEMENTATION] = Implementation.load(
+            config.getoption("impl"),
+            timeout=config.getoption("impl_timeout"),
+            memory_mb=config.getoption("impl_memory"),
+        )
     except ImplementationError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[RESULTS] = Results()
@@ -85,6 +116,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def implementation(config: pytest.Config) -> Implementation:
     """The implementation this run judges."""
     return config.stash[IMPLEMENTATION]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    impl = config.stash.get(IMPLEMENTATION, None)
+    if impl is not None:
+        impl.close()
 
 
 @pytest.fixture(scope="session")
@@ -152,7 +189,11 @@ def _theta(run: ArticleRun):
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [f"implementation under test: {implementation(config).label}"]
+    impl = implementation(config)
+    lines = [f"implementation under test: {impl.label}"]
+    lines += [f"  loading it: {note}" for note in impl.notes]
+    lines += [f"  contract probe: {defect.text} ({defect.claim})" for defect in impl.defects]
+    return lines
 
 
 def _claims_of(item: pytest.Item) -> list[str]:
@@ -353,6 +394,10 @@ def _report_path(config: pytest.Config) -> Path | None:
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # trylast: after pytest-bdd has written the Cucumber JSON the report is built from.
+    # A Ctrl-C from the user stops the run as interrupted programs do: status 130 (128 + SIGINT).
+    # The implementation's own KeyboardInterrupt never gets here: it stays in its worker.
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        session.exitstatus = 130
     config = session.config
     path = _report_path(config)
     if path is None or config.option.collectonly or config.stash.get(RESULTS, None) is None:

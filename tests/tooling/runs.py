@@ -26,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ NESTED = "LINREG_SPEC_BACKGROUND_RUN"
 JUDGED = re.compile(r"^judging (.*) against the article's claims", re.M)
 FAILURE = re.compile(r"^(?:FAILED|ERROR) .*? - (claim-\d+\.\d+) \((\w+)\): (.*)$", re.M)
 CLOSING = re.compile(r"^=+ (.*) in [\d.]+s", re.M)
-SEPARATOR = re.compile(r"^==== run (\d+) exit (-?\d+) selected (-?\d+)$", re.M)
+SEPARATOR = re.compile(r"^==== run (\d+) exit (-?\d+) selected (-?\d+) seconds ([\d.]+)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Outcome:
     status: int
     selected: int | None
     output: str
+    seconds: float = 0.0
 
     @property
     def judged(self) -> str:
@@ -136,9 +138,9 @@ class _Interpreter:
             output, _ = self.process.communicate(timeout=timeout)
             parts = SEPARATOR.split(output)
             found = {
-                int(index): Outcome(self.runs[int(index)], int(status), int(selected), text)
-                for index, status, selected, text in zip(
-                    parts[1::4], parts[2::4], parts[3::4], parts[4::4], strict=True
+                int(index): Outcome(self.runs[int(index)], int(status), int(selected), text, float(seconds))
+                for index, status, selected, seconds, text in zip(
+                    parts[1::5], parts[2::5], parts[3::5], parts[4::5], parts[5::5], strict=True
                 )
             }
             # A run the interpreter never reported (it crashed) shows what it printed last.
@@ -188,6 +190,7 @@ def main(argv: list[str]) -> int:
 
     for index, text in enumerate(argv):
         selected, out = _Selected(), io.StringIO()
+        began = time.monotonic()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             try:
                 status = pytest.main(json.loads(text), plugins=[selected])
@@ -195,7 +198,7 @@ def main(argv: list[str]) -> int:
                 traceback.print_exc(file=out)
                 status = -1
         count = -1 if selected.count is None else selected.count
-        print(f"==== run {index} exit {int(status)} selected {count}")
+        print(f"==== run {index} exit {int(status)} selected {count} seconds {time.monotonic() - began:.1f}")
         print(out.getvalue(), flush=True)
     return 0
 
