@@ -409,7 +409,7 @@ PYTEST_RUNS = {
 }
 #: Loading these ends in one line, before any test runs.
 REFUSED = {
-    "exits_while_loading": "running its line 24 raised SystemExit: 0",
+    "exits_while_loading": "running its line 25 raised SystemExit: 0",
     "interrupts_while_loading": "running its line 40 raised KeyboardInterrupt",
 }
 PYTEST_RUNS.update(
