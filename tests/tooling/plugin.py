@@ -96,6 +96,12 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except ImplementationError as error:
         raise pytest.UsageError(str(error)) from None
+    if not config.stash[IMPLEMENTATION].is_linreg:
+        # Nothing carries over from one judged implementation to the next: no example database.
+        from hypothesis import settings
+
+        settings.register_profile("judging", settings(settings.default, database=None))
+        settings.load_profile("judging")
     config.stash[RESULTS] = Results()
     config.stash[STEPS] = {}
     config.stash[STARTED] = time.time()
