@@ -28,10 +28,11 @@ from pytest_bdd.reporting import test_report_context_registry
 
 from linreg.analysis import AffineGradient
 from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun, Fit, Split, load_diabetes_split
-from tooling.failures import spec_failure
+from tooling.failures import FollowsFrom, spec_failure
 from tooling.implementation import (
     DEFAULT,
     DEFAULT_TIMEOUT,
+    STRUCTURE_CLAIM,
     Implementation,
     ImplementationError,
     reference_fits,
@@ -309,10 +310,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         scenario["tags"] = sorted(set(scenario["tags"]) | _rule_tags(scenario))
     claims = _claims_of(item)
     if report.failed and call.excinfo is not None and (context is not None or claims):
-        report.longrepr = _failure(item, call.excinfo.value, context, claims)
+        error = _attributed(item.config, call.excinfo.value)
+        report.longrepr = _failure(item, error, context, claims)
     if context is None and claims and (report.when == "call" or report.failed):
         _record(item.config, report, claims)
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    impl = item.config.stash.get(IMPLEMENTATION, None)
+    if impl is not None:
+        impl.calls.clear()  # which of its functions this test calls, for _attributed
+
+
+def _attributed(config: pytest.Config, error: BaseException) -> BaseException:
+    """A raw error in the spec's own code, traced to what the contract probe found wrong.
+
+    A step that gets a value the article's structure does not allow may fail in the spec's
+    own arithmetic (an IndexError past a history one epoch short). When the probe found a
+    defect in a function this test called, the failure follows from that defect's claim.
+    """
+    if getattr(error, "claim", None) or isinstance(error, AssertionError):
+        return error
+    impl = config.stash.get(IMPLEMENTATION, None)
+    if impl is None or not impl.defects:
+        return error
+    called = set(impl.calls)
+    defects = [d for d in impl.defects if d.function in called] or impl.defects
+    order = list(STRUCTURE_CLAIM)
+    defect = min(defects, key=lambda d: order.index(d.function) if d.function in order else len(order))
+    raw = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    return FollowsFrom(defect.claim, f"{defect.text} (the step then raised {raw})")
 
 
 def _verdict_of(item: pytest.Item, claim: str) -> str:
