@@ -460,3 +460,16 @@ def test_the_hostile_runs_leave_nothing_behind(judged: dict[str, Outcome]) -> No
     left = [p for p in Path(HOSTILE).iterdir() if p.suffix not in (".py",) and p.name != "__pycache__"]
     assert left == []
     assert sys.modules.get("_pytest") is not None  # the judge's pytest is untouched: this test runs
+
+
+def test_a_file_left_in_the_checkout_is_found(tmp_path: Path) -> None:
+    from tooling.implementation import checkout_state, left_behind
+
+    (tmp_path / "features").mkdir()
+    (tmp_path / "features" / "a.feature").write_text("Feature: a", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    before = checkout_state(tmp_path)
+    (tmp_path / "litter.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "features" / "a.feature").write_text("Feature: changed", encoding="utf-8")
+    (tmp_path / "out" / "report.html").write_text("the judge's own output", encoding="utf-8")
+    assert left_behind(before, checkout_state(tmp_path)) == ["features/a.feature", "litter.txt"]

@@ -805,6 +805,47 @@ def _calibrate(impl: Implementation, found: list[Defect]) -> None:
     impl.limits.per_epoch = (time.monotonic() - began) / CALIBRATION_EPOCHS
 
 
+# --------------------------------------------------------------------------- files it leaves
+#: Folders of the checkout that tools write to (and the judge's own outputs go to): not watched.
+UNWATCHED = frozenset(
+    {
+        ".git",
+        ".venv",
+        "out",
+        "__pycache__",
+        ".pytest_cache",
+        ".hypothesis",
+        ".benchmarks",
+        ".mypy_cache",
+        ".ruff_cache",
+        "node_modules",
+        "build",
+        "dist",
+        "mutants",
+    }
+)
+
+
+def checkout_state(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """Every watched file under ``root``: its path relative to ``root`` -> (size, modification time)."""
+    state = {}
+    for folder, folders, files in os.walk(root):
+        folders[:] = [f for f in folders if f not in UNWATCHED and not f.endswith(".egg-info")]
+        for name in files:
+            path = Path(folder) / name
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            state[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return state
+
+
+def left_behind(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    """The files that are new or changed in ``after``, in order."""
+    return sorted(path for path, mark in after.items() if before.get(path) != mark)
+
+
 # --------------------------------------------------------------------------- the references
 def reference_fits(split: Split) -> tuple[Fit, Fit]:
     """The least-squares optimum (``numpy.linalg.lstsq``) and scikit-learn's model.

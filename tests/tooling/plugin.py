@@ -35,6 +35,8 @@ from tooling.implementation import (
     STRUCTURE_CLAIM,
     Implementation,
     ImplementationError,
+    checkout_state,
+    left_behind,
     reference_fits,
     theta_of,
 )
@@ -49,6 +51,8 @@ ARTICLE_RUN = pytest.StashKey[Any]()
 STARTED = pytest.StashKey[float]()
 REPORT_WRITTEN = pytest.StashKey[Path]()
 VERDICT_OF = pytest.StashKey[dict[str, str]]()
+CHECKOUT = pytest.StashKey[dict[str, tuple[int, int]]]()
+LEFT_BEHIND = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -98,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except ImplementationError as error:
         raise pytest.UsageError(str(error)) from None
     if not config.stash[IMPLEMENTATION].is_linreg:
+        # What the checkout holds now, to find any file the implementation leaves in it.
+        config.stash[CHECKOUT] = checkout_state()
         # Nothing carries over from one judged implementation to the next: no example database.
         from hypothesis import settings
 
@@ -434,6 +440,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         session.exitstatus = 130
     config = session.config
+    before = config.stash.get(CHECKOUT, None)
+    if before is not None:
+        own = {config.option.cucumber_json_path, config.getoption("report_html")}
+        own_files = {
+            Path(p).resolve().relative_to(ROOT).as_posix()
+            for p in own
+            if p and Path(p).resolve().is_relative_to(ROOT)
+        }
+        left = [p for p in left_behind(before, checkout_state()) if p not in own_files]
+        config.stash[LEFT_BEHIND] = left
+        if left and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     path = _report_path(config)
     if path is None or config.option.collectonly or config.stash.get(RESULTS, None) is None:
         return
@@ -452,6 +470,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    left = config.stash.get(LEFT_BEHIND, [])
+    if left:
+        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        terminalreporter.write_line(
+            f"the implementation left files in the checkout: {shown}", red=True, bold=True
+        )
     path = config.stash.get(REPORT_WRITTEN, None)
     if path is not None:
         terminalreporter.write_sep("-", f"reviewer's report: {path}")
