@@ -153,17 +153,25 @@ class _Interpreter:
 _started: dict[Run, _Interpreter] = {}
 
 
+#: Interpreters the runs that are not whole-spec runs are dealt to.
+SHARED_INTERPRETERS = 2
+
+
 def start(runs: Iterable[Run]) -> None:
     """Start the runs not yet under way: each whole-spec run in an interpreter of its own, the
-    others one after another in one more, so their imports are paid once.
+    others dealt in turn to :data:`SHARED_INTERPRETERS` more, where they run one after another,
+    so their imports are paid once per interpreter.
 
-    Two interpreters, not one: while the suite keeps one core busy they share the other, and
-    once it waits for them, each has a core.
+    Several interpreters, not one: while the suite keeps one core busy they share the other,
+    and once it waits for them, they have every core.
     """
     if os.environ.get(NESTED):
         return
     new = list(dict.fromkeys(run for run in runs if run not in _started))
-    groups = [[run] for run in new if run.whole_spec] + [[run for run in new if not run.whole_spec]]
+    rest = [run for run in new if not run.whole_spec]
+    groups = [[run] for run in new if run.whole_spec] + [
+        rest[i::SHARED_INTERPRETERS] for i in range(SHARED_INTERPRETERS)
+    ]
     for group in filter(None, groups):
         interpreter = _Interpreter(group)
         _started.update(dict.fromkeys(group, interpreter))
