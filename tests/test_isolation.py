@@ -117,7 +117,7 @@ def test_a_script_is_judged_without_its_demo(loaded) -> None:
     impl = loaded(demo)
     assert impl.notes == [
         "left out 5 top-level statements that define none of the five functions "
-        "(its demo: line 43-48); not run"
+        "(its demo, lines 43 to 48): not run"
     ]
 
 
@@ -164,7 +164,7 @@ def test_a_notebook_is_judged_with_its_demo_left_out(loaded, tmp_path: Path) -> 
     try:
         assert impl.notes == [
             "left out 3 top-level statements that define none of the five functions "
-            "(its demo: cell 4, line 2 to cell 5, line 3); not run",
+            "(its demo, cells 4 to 5): not run",
             "r2_score: judged as defined at cell 3, line 37; the name is rebound later by cell 5, line 2",
         ]
         assert impl.r2_score(np.array([[1.0], [3.0]]), np.array([[1.0], [3.0]])) == 1.0
@@ -422,6 +422,13 @@ PYTEST_RUNS.update(
         for name in REFUSED
     }
 )
+#: A reader's notebook, demo cells and all (the experiment, plots, scikit-learn's r2_score imported last).
+NOTEBOOK = "tests/implementations/notebook.ipynb"
+PYTEST_RUNS["notebook"] = Run.judging(
+    NOTEBOOK,
+    "claim-2.5 or claim-4.2",
+    ("tests/test_section2_implementation.py", "tests/test_section4_evaluation.py"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -458,6 +465,17 @@ def test_an_implementation_that_ends_its_loading_is_refused_in_one_line(
     outcome = judged[name]
     assert outcome.status == pytest.ExitCode.USAGE_ERROR
     assert f"ERROR: --impl {HOSTILE}/{name}.py: {REFUSED[name]}" in outcome.output.splitlines()
+
+
+def test_a_notebook_typed_in_demo_and_all_is_judged(judged: dict[str, Outcome]) -> None:
+    outcome = judged["notebook"]
+    assert outcome.status == pytest.ExitCode.OK, outcome.output[-2000:]
+    assert outcome.judged.endswith(NOTEBOOK)
+    assert (
+        "  loading it: r2_score: judged as defined at cell 9, line 1; "
+        "the name is rebound later by cell 16, line 2" in outcome.output.splitlines()
+    )
+    assert "  loading it: left out 15 top-level statements" in outcome.output
 
 
 def test_the_hostile_runs_leave_nothing_behind(judged: dict[str, Outcome]) -> None:

@@ -226,12 +226,16 @@ def _select(statements: list[Statement]) -> tuple[list[Statement], list[Statemen
     return [s for s in statements if id(s) in kept], [s for s in statements if id(s) not in kept]
 
 
-def _span(statements: list[Statement]) -> str:
-    first, last = statements[0], statements[-1]
-    end = getattr(last.node, "end_lineno", last.node.lineno)
-    if first.unit != last.unit:
-        return f"{first.where} to cell {last.unit}, line {end}"
-    return f"{first.where}" if first is last and end == first.node.lineno else f"{first.where}-{end}"
+def _span(statements: list[Statement], kind: str) -> str:
+    """Where the statements lie: ``cells 11 to 16`` in a notebook, ``lines 43 to 48`` in a script."""
+    if kind == "notebook":
+        first, last = statements[0].unit, statements[-1].unit
+        return f"cell {first}" if first == last else f"cells {first} to {last}"
+    first, last = (
+        statements[0].node.lineno,
+        getattr(statements[-1].node, "end_lineno", None) or statements[-1].node.lineno,
+    )
+    return f"line {first}" if first == last else f"lines {first} to {last}"
 
 
 def _execute(path: Path, units: list[tuple[str, int]], kind: str) -> tuple[types.ModuleType, list[str]]:
@@ -261,8 +265,8 @@ def _execute(path: Path, units: list[tuple[str, int]], kind: str) -> tuple[types
     if left_out:
         notes.append(
             f"left out {len(left_out)} top-level statement{'s' if len(left_out) != 1 else ''} that "
-            f"define{'s' if len(left_out) == 1 else ''} none of the five functions (its demo: "
-            f"{_span(left_out)}); not run"
+            f"define{'s' if len(left_out) == 1 else ''} none of the five functions (its demo, "
+            f"{_span(left_out, kind)}): not run"
         )
     if skipped:
         notes.append(f"kept assignments that raised and were skipped: {'; '.join(skipped)}")

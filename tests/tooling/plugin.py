@@ -202,11 +202,13 @@ def _theta(run: ArticleRun):
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    impl = implementation(config)
-    lines = [f"implementation under test: {impl.label}"]
-    lines += [f"  loading it: {note}" for note in impl.notes]
-    lines += [f"  contract probe: {defect.text} ({defect.claim})" for defect in impl.defects]
-    return lines
+    return [f"implementation under test: {implementation(config).label}"]
+
+
+def _found_at_load(impl: Implementation) -> list[str]:
+    """What loading left out or changed, and what the contract probe found, a line each."""
+    lines = [f"  loading it: {note}" for note in impl.notes]
+    return lines + [f"  contract probe: {defect.text} ({defect.claim})" for defect in impl.defects]
 
 
 def _claims_of(item: pytest.Item) -> list[str]:
@@ -257,7 +259,7 @@ def pytest_report_collectionfinish(
 ) -> list[str]:
     impl = implementation(config)
     if impl.is_linreg:
-        return []
+        return _found_at_load(impl)
     deselected = config.stash[RESULTS].deselected
     reasons = Counter(reason for _, reason in deselected)
     lines = [
@@ -266,7 +268,7 @@ def pytest_report_collectionfinish(
         "of what only linreg promises:"
     ]
     lines += [f"  {count:4d}  {reason}" for reason, count in reasons.most_common()]
-    return lines
+    return lines + _found_at_load(impl)
 
 
 # --------------------------------------------------------------------------- steps and results
