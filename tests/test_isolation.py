@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -495,3 +497,88 @@ def test_a_file_left_in_the_checkout_is_found(tmp_path: Path) -> None:
     (tmp_path / "features" / "a.feature").write_text("Feature: changed", encoding="utf-8")
     (tmp_path / "out" / "report.html").write_text("the judge's own output", encoding="utf-8")
     assert left_behind(before, checkout_state(tmp_path)) == ["features/a.feature", "litter.txt"]
+
+
+def _workers_of(judge: int) -> list[int]:
+    """The worker processes whose parent is ``judge``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == judge and b"tooling/worker.py" in command:
+            found.append(int(entry.name))
+    return found
+
+
+#: Two judged runs of an implementation that hangs, started with the suite (start_early): one
+#: for the user's Ctrl-C, one for a judge that is killed.
+_HANGING: dict[str, subprocess.Popen] = {}
+
+
+def start_early() -> None:
+    """Start the judged runs the last two tests interrupt, so their start-up overlaps the suite."""
+    for name in ("ctrl-c", "killed"):
+        if name not in _HANGING:
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            _HANGING[name] = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    f"--impl={HOSTILE}/sleeps.py",
+                    "--impl-timeout=120",
+                    "-m",
+                    "claim-2.5",
+                    "tests/test_section2_implementation.py",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                # As from a terminal: SIGINT stops it (a background job would ignore it).
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            )
+
+
+def _judge_a_hang(name: str) -> subprocess.Popen:
+    """The judged run ``name``, once its worker is running (hung in the probe's timed run)."""
+    start_early()
+    judge = _HANGING[name]
+    deadline = time.monotonic() + 60
+    while not _workers_of(judge.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _workers_of(judge.pid), "no worker started"
+    return judge
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_the_users_ctrl_c_stops_the_run_with_130_and_ends_its_worker() -> None:
+    judge = _judge_a_hang("ctrl-c")
+    worker = _workers_of(judge.pid)[0]
+    judge.send_signal(signal.SIGINT)
+    output, _ = judge.communicate(timeout=30)
+    assert judge.returncode == 130, output
+    time.sleep(0.2)
+    assert (
+        not Path(f"/proc/{worker}").exists()
+        or "Z" in Path(f"/proc/{worker}/stat").read_text().split(")")[1][:3]
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_a_judge_that_is_killed_takes_its_worker_with_it() -> None:
+    judge = _judge_a_hang("killed")
+    worker = _workers_of(judge.pid)[0]
+    judge.kill()
+    judge.communicate(timeout=30)
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{worker}").exists()

@@ -370,13 +370,21 @@ class Implementation:
             memory_mb=memory_mb,
             functions={name: list(arguments) for name, arguments in ARTICLE_FUNCTIONS.items()},
         )
-        _, values = cls._load_in(worker, target)
+        try:
+            _, values = cls._load_in(worker, target)
+        except BaseException:
+            worker.close()
+            raise
         impl = cls(
             target, worker, values.get("functions", {}), list(values.get("notes", [])), limits=Limits(timeout)
         )
-        impl._check_functions()
-        if probe_it:
-            impl.defects = probe(impl)
+        try:
+            impl._check_functions()
+            if probe_it:
+                impl.defects = probe(impl)
+        except BaseException:
+            impl.close()
+            raise
         return impl
 
     @staticmethod

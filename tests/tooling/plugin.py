@@ -101,6 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except ImplementationError as error:
         raise pytest.UsageError(str(error)) from None
+    except KeyboardInterrupt:
+        # The user's Ctrl-C while the implementation loads: stopped as interrupted programs are.
+        pytest.exit("interrupted while loading the implementation", returncode=130)
     if not config.stash[IMPLEMENTATION].is_linreg:
         # What the checkout holds now, to find any file the implementation leaves in it.
         config.stash[CHECKOUT] = checkout_state()

@@ -346,8 +346,31 @@ def serve(read_fd: int, write_fd: int) -> None:
                 )
 
 
+def _outlive_no_judge() -> None:
+    """End the worker when the judge ends, however it ends (killed, crashed), even mid-call.
+
+    On Linux the kernel does it (``PR_SET_PDEATHSIG``); elsewhere, and as a second line, a
+    daemon thread notices that the worker has been handed to another parent.
+    """
+    judge = os.getppid()
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    if os.getppid() != judge:  # the judge ended before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == judge:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="linreg-judge-watch", daemon=True).start()
+
+
 def _bootstrap() -> None:
     """``python -I worker.py READ_FD WRITE_FD``."""
+    _outlive_no_judge()
     # Nobody at a terminal talks to the worker; the judge alone ends it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import faulthandler
