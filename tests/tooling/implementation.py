@@ -294,7 +294,8 @@ class Limits:
     """
 
     timeout: float = DEFAULT_TIMEOUT
-    per_epoch: float = 0.0
+    #: Until the calibration run measures it: a generous guess (a slow loop over samples).
+    per_epoch: float = 1e-4
 
     def training(self, epochs: int, n: int, d: int) -> float:
         rows, columns = CALIBRATION_SHAPE
@@ -483,7 +484,11 @@ class Implementation:
         try:
             header, out = self.worker.request({"op": "call", "function": name}, values, limit)
         except CallTimeout:
-            message = f"{name} did not return within {limit:.3g} s"
+            message = (
+                f"{name} did not return within {limit:.1f} s"
+                if limit < 10
+                else f"{name} did not return within {limit:.0f} s"
+            )
             self._hung[name] = (workload, message)
             raise CallFailed(name, message) from None
         except ChannelClosed:
@@ -766,33 +771,55 @@ def probe(impl: Implementation) -> list[Defect]:
             found.append(Defect(STRUCTURE_CLAIM[function], function, error.what))
         return None
 
+    def shapes(function: str, *expected: tuple[str, object, tuple[int, ...]]) -> None:
+        # The article's shapes: a column (n, 1) or (d, 1), or a single number. Flat arrays
+        # give the same numbers, and broadcast differently: say so once, here.
+        for label, value, shape in expected:
+            if np.shape(value) != shape:  # type: ignore[arg-type]
+                article = "a single number" if shape == () else f"of shape {shape}"
+                found.append(
+                    Defect(
+                        STRUCTURE_CLAIM[function],
+                        function,
+                        f"{function} gives {label} of shape {np.shape(value)}; the article's is {article}",  # type: ignore[arg-type]
+                    )
+                )
+                return
+
     start = attempt("initialize_params", lambda: impl.initialize_params(d))
-    if isinstance(start, tuple) and np.shape(start[0]) != (d, 1):
-        found.append(
-            Defect(
-                STRUCTURE_CLAIM["initialize_params"],
-                "initialize_params",
-                f"initialize_params({d}) gives w of shape {np.shape(start[0])}; the article's is ({d}, 1)",
-            )
+    if isinstance(start, tuple):
+        shapes("initialize_params", ("w", start[0], (d, 1)), ("b", start[1], ()))
+    evaluation = attempt("linear_loss", lambda: impl.linear_loss(X, y, w, b))
+    if isinstance(evaluation, Evaluation):
+        shapes(
+            "linear_loss",
+            ("y_hat", evaluation.y_hat, (n, 1)),
+            ("loss", evaluation.loss, ()),
+            ("dw", evaluation.dw, (d, 1)),
+            ("db", evaluation.db, ()),
         )
-    attempt("linear_loss", lambda: impl.linear_loss(X, y, w, b))
     training = attempt("linear_train", lambda: impl.train(X, y, 0.01, 3))
-    if (
-        isinstance(training, Training)
-        and training.loss_history is not None
-        and training.loss_history.size != 3
-    ):
-        found.append(
-            Defect(
-                STRUCTURE_CLAIM["linear_train"],
-                "linear_train",
-                f"linear_train records {training.loss_history.size} losses for 3 epochs; "
-                "the article's records one per epoch",
+    if isinstance(training, Training) and training.loss_history is not None:
+        if training.loss_history.size != 3:
+            found.append(
+                Defect(
+                    STRUCTURE_CLAIM["linear_train"],
+                    "linear_train",
+                    f"linear_train records {training.loss_history.size} losses for 3 epochs; "
+                    "the article's records one per epoch",
+                )
             )
-        )
-    attempt("predict", lambda: impl.predict(X, {"w": w, "b": b}))
+        elif training.params is not None and training.grads is not None:
+            shapes(
+                "linear_train",
+                ("params['w']", training.params["w"], (d, 1)),
+                ("grads['dw']", training.grads["dw"], (d, 1)),
+            )
+    prediction = attempt("predict", lambda: impl.predict(X, {"w": w, "b": b}))
+    if prediction is not None:
+        shapes("predict", ("its predictions", prediction, (n, 1)))
     attempt("r2_score", lambda: impl.r2_score(y, y + 0.1 * rng.normal(size=(n, 1))))
-    if not any(defect.function == "linear_train" for defect in found):
+    if "linear_train" not in impl._hung:
         _calibrate(impl, found)
     impl.calls.clear()
     return found
@@ -807,7 +834,7 @@ def _calibrate(impl: Implementation, found: list[Defect]) -> None:
     try:
         impl.call("linear_train", X, y, 0.01, CALIBRATION_EPOCHS)
     except CallFailed as error:
-        if error.function == "linear_train" and "did not return" in error.what:
+        if "linear_train" in impl._hung:
             found.append(Defect(STRUCTURE_CLAIM["linear_train"], "linear_train", error.what))
         return
     impl.limits.per_epoch = (time.monotonic() - began) / CALIBRATION_EPOCHS
