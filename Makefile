@@ -71,7 +71,8 @@ mutants: setup
 	PYTHONPATH=tests $(BIN)/python -m tooling.mutants
 
 ## Judging power by a mutation-testing engine (cosmic-ray) over a right implementation, the spec as its
-## test: prints the score and every surviving mutant (docs/mutation.md). Outside CI: about 25 minutes.
+## test: prints the score and every surviving mutant (docs/mutation.md). Outside CI: 30 to 40 minutes
+## on 2 shared cores (one mutant at a time, niced).
 MUTATE ?= tests/implementations/reader.py
 MUTATION_STAMP := $(VENV)/.mutation-stamp
 $(MUTATION_STAMP): pyproject.toml $(DEV_STAMP)
