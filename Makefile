@@ -8,7 +8,7 @@ BASE_STAMP      := $(VENV)/.venv-stamp
 REPRODUCE_STAMP := $(VENV)/.reproduce-stamp
 DEV_STAMP       := $(VENV)/.dev-stamp
 
-.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-suite benchmark-gradcheck mutants clean
+.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-suite benchmark-gradcheck mutants mutation clean
 
 setup: $(DEV_STAMP)
 
@@ -69,6 +69,17 @@ benchmark: setup
 ## Every wrong implementation judged on every claim; fails if a scenario is failed by none of them.
 mutants: setup
 	PYTHONPATH=tests $(BIN)/python -m tooling.mutants
+
+## Judging power by a mutation-testing engine (cosmic-ray) over a right implementation, the spec as its
+## test: prints the score and every surviving mutant (docs/mutation.md). Outside CI: 30 to 40 minutes
+## on 2 shared cores (one mutant at a time, niced).
+MUTATE ?= tests/implementations/reader.py
+MUTATION_STAMP := $(VENV)/.mutation-stamp
+$(MUTATION_STAMP): pyproject.toml $(DEV_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,mutation]"
+	touch $(MUTATION_STAMP)
+mutation: $(MUTATION_STAMP)
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPATH=tests nice $(BIN)/python -m tooling.mutation $(MUTATE)
 
 ## How long the suite takes (the README's test command, one claim), with the machine: docs/benchmarks.md.
 benchmark-suite: setup browser

@@ -13,5 +13,7 @@
 * :mod:`tooling.runs`: pytest runs the suite makes of itself (other implementations, the
   reports for the browser test, the docs' commands), in a background interpreter;
 * :mod:`tooling.mutants`: every wrong implementation on every claim (``make mutants``);
+* :mod:`tooling.mutation`: a mutation-testing engine (cosmic-ray) over a right implementation,
+  the spec as its test (``make mutation``);
 * :mod:`tooling.plugin`: the pytest hooks and session fixtures that tie these together.
 """
