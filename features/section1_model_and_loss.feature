@@ -36,7 +36,7 @@ Feature: The model and its loss (article, section 1)
     Scenario: The loss is half the mean squared error
       Given a noisy linear data set of 40 samples and 3 features
       When the model is evaluated at some weights and bias
-      Then the loss is half the mean squared error of the prediction, to fourteen digits
+      Then the loss is half the mean squared error of the prediction, up to rounding
 
     Scenario: A perfect fit costs nothing
       Given targets that a model of 20 samples and 4 features predicts exactly
@@ -83,4 +83,4 @@ Feature: The model and its loss (article, section 1)
       Given a noisy linear data set of 30 samples and 3 features
       When both losses are descended for 100 epochs at three quarters of the article's stable learning rate
       Then the article's loss ends below where it started
-      But the loss without the one half ends more than a million times higher than it started
+      But the article's descent at twice that rate, the descent without the one half, ends more than a million times higher than it started

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from checks import rounds_to, that
+from checks import flat, noting, rounds_to, that
 from pytest_bdd import given, parsers, then, when
+from tooling.failures import FollowsFrom
 from tooling.implementation import Implementation, Training, params_of, theta_of
 from tooling.update import Update
 
@@ -134,6 +135,92 @@ def _(article_run: ArticleRun) -> ArticleRun:
     return article_run
 
 
+def run_start(impl: Implementation, split: Split, run: ArticleRun) -> np.ndarray:
+    """Where the implementation's 200,000-epoch run started, flat.
+
+    What its initialize_params returned during that very run (``run.start``). Where the run does
+    not carry it, two one-epoch runs tell whether training starts at the same point every time;
+    if it does, that is where the long run started too. If it does not (a random start), where the
+    long run started is unknown, and every figure that needs it follows from claim 2.1.
+    """
+    recorded = getattr(run, "start", None)
+    if recorded is not None:
+        return flat(recorded)
+    X, y = split.X_train, split.y_train
+    first, second = (impl.train(X, y, run.learning_rate, 1) for _ in range(2))
+    if first.start is None:  # its linear_train does not call initialize_params
+        return theta_of(*impl.initialize_params(X.shape[1]))
+    if not np.array_equal(first.start, second.start):
+        raise FollowsFrom(
+            "claim-2.1",
+            "training starts at a different point every run (its initialize_params is random), and the "
+            "200,000-epoch run did not record where it started",
+        )
+    return flat(first.start)
+
+
+_UPDATES: dict[tuple[int, int], Update] = {}
+
+
+def article_update(impl: Implementation, split: Split, run: ArticleRun) -> Update:
+    """The implementation's update on the training rows, held to its 200,000-epoch run, once per session."""
+    key = (id(impl), id(run))
+    if key not in _UPDATES:
+        start = run_start(impl, split, run)
+        label = "its own start (all zeros)" if not np.any(start) else "its own start"
+        update = Update.of(impl, split.X_train, split.y_train, start, label)
+        final = theta_of(run.gradient_descent.params["w"], run.gradient_descent.params["b"])
+        training = Training(run.loss_history, params_of(final), None, [], start=start)
+        update.check_run(run.learning_rate, training, label)
+        _UPDATES[key] = update
+    return _UPDATES[key]
+
+
+@pytest.fixture(scope="session")
+def diabetes_update(impl: Implementation, diabetes_split: Split, article_run: ArticleRun) -> Update:
+    """The implementation's own update on the training rows, checked against its 200,000-epoch run
+    from the start that run used (this replaces the plugin's fixture of the same name)."""
+    return article_update(impl, diabetes_split, article_run)
+
+
+def own_optimum_loss(impl: Implementation, split: Split, optimum: Fit) -> float:
+    """The implementation's own loss at the least-squares parameters: where its training is headed.
+
+    Convergence is judged against this, so a loss on another scale (without the one half, say)
+    that reaches its own optimum is judged on reaching it, not on its scale (claim 1.2 judges that).
+    """
+    return float(impl.loss(split.X_train, split.y_train)(theta_of(optimum.params["w"], optimum.params["b"])))
+
+
+@dataclass(frozen=True)
+class LongRun(Fit):
+    """A model from the implementation's update applied many times, scored, with what it is.
+
+    Attributes
+    ----------
+    provenance : tuple of str
+        The update applied N times at which rate from which start, and the runs of its own loop it
+        was checked against (:meth:`tooling.update.Update.applied`): added to any failure of a
+        step about it, and to the test's ``user_properties`` as ``("long run", text)``.
+    """
+
+    provenance: tuple[str, ...] = ()
+
+
+def long_run(
+    request: pytest.FixtureRequest,
+    impl: Implementation,
+    update: Update,
+    split: Split,
+    theta: np.ndarray,
+    lines,
+) -> LongRun:
+    """Score ``theta``, the update's result, and label it (see :class:`LongRun`)."""
+    fitted = impl.fit(split, params_of(theta))
+    request.node.user_properties.append(("long run", " ".join(lines)))
+    return LongRun(fitted.params, fitted.train_loss, fitted.test_r2, fitted.test_mse, tuple(lines))
+
+
 @given(
     "the implementation's update on the training rows, checked against its own 200,000-epoch run",
     target_fixture="update",
@@ -153,20 +240,27 @@ def _(request, model, metric, value, decimals):
 @when(
     parse("the update is applied {epochs:Count} times at learning rate {rate:Rate}"), target_fixture="fitted"
 )
-def _(impl: Implementation, update: Update, diabetes_split: Split, epochs: int, rate: str) -> Fit:
-    theta = update.descend(learning_rate(rate, diabetes_split.X_train), epochs)
-    return impl.fit(diabetes_split, params_of(theta))
+def _(
+    request, impl: Implementation, update: Update, diabetes_split: Split, epochs: int, rate: str
+) -> LongRun:
+    alpha = learning_rate(rate, diabetes_split.X_train)
+    theta = update.descend(alpha, epochs)
+    return long_run(request, impl, update, diabetes_split, theta, update.applied(epochs, alpha))
 
 
 @then(parse("its parameters are {d:d} from the least-squares optimum's to the nearest whole number"))
 def _(fitted, diabetes_optimum, d):
     gap = distance(fitted.params, diabetes_optimum.params)
-    that(round(gap) == d, expected=f"{d} from the optimum", measured=f"{round(gap)} ({gap:.4g})")
+    with noting(fitted):
+        that(round(gap) == d, expected=f"{d} from the optimum", measured=f"{round(gap)} ({gap:.4g})")
 
 
 @then(parse("its training loss is {excess} % above the optimum's to two decimals"))
-def _(fitted, diabetes_optimum, excess):
-    rounds_to(100 * (fitted.train_loss / diabetes_optimum.train_loss - 1), excess, 2, " %")
+def _(impl: Implementation, diabetes_split: Split, fitted, diabetes_optimum, excess):
+    # Above the implementation's own loss at the optimum (own_optimum_loss).
+    optimum = own_optimum_loss(impl, diabetes_split, diabetes_optimum)
+    with noting(fitted):
+        rounds_to(100 * (fitted.train_loss / optimum - 1), excess, 2, " %")
 
 
 @dataclass(frozen=True)
@@ -182,6 +276,12 @@ class DiabetesTraining:
 def _(impl: Implementation, split: Split, epochs: int, rate: str) -> DiabetesTraining:
     alpha = learning_rate(rate, split.X_train)
     return DiabetesTraining(impl.train(split.X_train, split.y_train, alpha, epochs), alpha, epochs)
+
+
+@then(parse("its training loss is {loss:Number} to two decimals"))
+def _(fitted, loss):
+    with noting(fitted):
+        rounds_to(fitted.train_loss, f"{loss:.2f}", 2)
 
 
 @when("least squares is solved on the training rows", target_fixture="fitted")

@@ -13,5 +13,7 @@
 * :mod:`tooling.runs`: pytest runs the suite makes of itself (other implementations, the
   reports for the browser test, the docs' commands), in a background interpreter;
 * :mod:`tooling.mutants`: every wrong implementation on every claim (``make mutants``);
+* :mod:`tooling.styles`: every right implementation on every claim (``make styles``);
+* :mod:`tooling.rounding`: how much rounding right arithmetic may show, for the steps and the update;
 * :mod:`tooling.plugin`: the pytest hooks and session fixtures that tie these together.
 """
