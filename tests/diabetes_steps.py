@@ -159,21 +159,34 @@ def run_start(impl: Implementation, split: Split, run: ArticleRun) -> np.ndarray
     return flat(first.start)
 
 
-_UPDATES: dict[tuple[int, int], Update] = {}
+#: The last update made: (impl, run, the Update or the error that refused it). One entry, held by
+#: identity: the step modules share it, and a later session (another --impl in one interpreter)
+#: replaces it.
+_LAST: list[tuple[Implementation, ArticleRun, Update | BaseException]] = []
 
 
 def article_update(impl: Implementation, split: Split, run: ArticleRun) -> Update:
-    """The implementation's update on the training rows, held to its 200,000-epoch run, once per session."""
-    key = (id(impl), id(run))
-    if key not in _UPDATES:
-        start = run_start(impl, split, run)
-        label = "its own start (all zeros)" if not np.any(start) else "its own start"
-        update = Update.of(impl, split.X_train, split.y_train, start, label)
-        final = theta_of(run.gradient_descent.params["w"], run.gradient_descent.params["b"])
-        training = Training(run.loss_history, params_of(final), None, [], start=start)
-        update.check_run(run.learning_rate, training, label)
-        _UPDATES[key] = update
-    return _UPDATES[key]
+    """The implementation's update on the training rows, held to its 200,000-epoch run, once per session.
+
+    A refusal (its loop disagrees, or the run's start is unknown) is kept too, so that every
+    scenario that needs the update fails the same way without checking it again.
+    """
+    if not (_LAST and _LAST[0][0] is impl and _LAST[0][1] is run):
+        try:
+            start = run_start(impl, split, run)
+            label = "its own start (all zeros)" if not np.any(start) else "its own start"
+            update = Update.of(impl, split.X_train, split.y_train, start, label)
+            final = theta_of(run.gradient_descent.params["w"], run.gradient_descent.params["b"])
+            training = Training(run.loss_history, params_of(final), None, [], start=start)
+            update.check_run(run.learning_rate, training, label)
+            outcome: Update | BaseException = update
+        except AssertionError as error:
+            outcome = error
+        _LAST[:] = [(impl, run, outcome)]
+    outcome = _LAST[0][2]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 @pytest.fixture(scope="session")
@@ -296,7 +309,10 @@ def _(diabetes_optimum: Fit) -> Fit:
 def _(diabetes_gradient) -> np.ndarray:
     eigenvalues = np.linalg.eigvals(diabetes_gradient.hessian)
     # A Hessian is symmetric, so its eigenvalues are real; a "gradient" whose Jacobian is not
-    # symmetric is no gradient of any loss.
+    # symmetric is no gradient of any loss. Read off a right gradient, the Jacobian is symmetric up
+    # to its rounding, ~1e-13 of its norm, and an asymmetry makes eigenvalues complex only once it
+    # reaches the gap between two of them (9e-5 of the largest on the diabetes rows): a right
+    # gradient's are exactly real, 1e-9 lets through only what the solver itself rounds.
     that(
         float(np.abs(eigenvalues.imag).max()) <= 1e-9 * float(np.abs(eigenvalues).max()),
         expected="real eigenvalues (a symmetric Hessian)",

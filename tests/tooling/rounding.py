@@ -64,3 +64,20 @@ def gradient_rounding(X: np.ndarray, y: object, theta: np.ndarray, scale: float 
     X = np.asarray(X, dtype=float)
     n, d = X.shape
     return (n + d + 3) * EPS * scale * np.append(np.abs(X).T @ a, a.sum()) / n
+
+
+def descent_loss_rounding(X: np.ndarray, y: object, start: np.ndarray) -> float:
+    """A bound on :func:`loss_rounding` anywhere on a gradient-descent path from ``start`` at a stable rate.
+
+    Below the stable rate every step brings the parameters closer to the minimiser theta*
+    (``||I - alpha H|| <= 1``), so each coordinate stays within |theta*_i| + ||start - theta*||;
+    with t that bound, every a_i <= 2 (|[x_i 1]| t + |y_i|), and T <= (2 / n) sum_i (|[x_i 1]| t +
+    |y_i|)^2. theta* is numpy's least squares (an oracle), off by far less than that margin.
+    """
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    A = np.hstack([X, np.ones((n, 1))])
+    optimum = np.linalg.lstsq(A, flat(y), rcond=None)[0]
+    t = np.abs(optimum) + float(np.linalg.norm(flat(start) - optimum))
+    T = (2 / n) * float(np.sum((np.abs(A) @ t + np.abs(flat(y))) ** 2))
+    return (n + d + 5) * EPS * T
