@@ -33,6 +33,11 @@ settings.register_profile("judged", derandomize=True, database=None, max_example
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+#: The implementations the spec judges are data for the judge, never imported by the test
+#: process (some misbehave on purpose: tests/implementations/hostile/).
+collect_ignore_glob = ["tests/implementations/*"]
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Collect tests/benchmarks/ only when benchmarks are enabled (``make benchmark``).
 

@@ -137,3 +137,30 @@ Feature: Comparison with scikit-learn (article, section 5)
       Given the implementation's update on the training rows, checked against its own 200,000-epoch run
       When the update is applied 1,000,000,000 times at learning rate 0.01
       Then its parameters equal scikit-learn's to seven significant figures
+
+  @claim-5.7 @holds
+  Rule: Run top to bottom in one session, the sections leave the data and parameters that later ones use as they found them
+    The article's code is one session: section 4 predicts with the parameters section 3
+    trained, and section 5 fits scikit-learn on the same training rows and scores it on the
+    same test rows. That is sound only if no function writes into what it is given (its
+    initialize_params is given a count only). Section 5's import also puts
+    scikit-learn's r2_score in the place of the article's; the two agree on the trained
+    model's predictions, so nothing the article prints changes.
+    Article: "from sklearn.metrics import mean_squared_error, r2_score" (section 5)
+
+    Scenario Outline: <function> leaves its arguments as it found them
+      Given the article's split of the diabetes data
+      When <function> is called as the article calls it
+      Then every argument it was given is unchanged, bit for bit
+
+      Examples:
+        | function     |
+        | linear_loss  |
+        | linear_train |
+        | predict      |
+        | r2_score     |
+
+    Scenario: scikit-learn's r2_score, imported in place of the article's, scores the trained model alike
+      Given the article's 200,000-epoch run on the diabetes data
+      When the trained model's test predictions are scored by both r2_score functions
+      Then the two agree to twelve decimals

@@ -135,6 +135,8 @@ class ArticleRun:
     exact : bool
         Whether the history and parameters come from the closed form
         (:func:`linreg.gradient_descent_history`) rather than the training loop.
+    start : ndarray of shape (n_features + 1,) or None
+        Where the run started, (w_1, ..., w_d, b) flat, if known; the article's is zero.
     """
 
     split: Split
@@ -146,6 +148,7 @@ class ArticleRun:
     optimum: Fit
     sklearn: Fit | None = field(default=None)
     exact: bool = False
+    start: np.ndarray | None = None
 
     @property
     def is_the_articles(self) -> bool:

@@ -109,11 +109,15 @@ class SpecFailure:
     lines : tuple of str
         The full report, headline first.
     reprcrash : Crash
+    root : str or None
+        The more basic claim this failure follows from, when the error names one (a
+        :class:`FollowsFrom`, or a call that crashed: its function's claim).
     """
 
     headline: str
     lines: tuple[str, ...]
     reprcrash: Crash
+    root: str | None = None
 
     def toterminal(self, tw: object) -> None:
         """Write the report (pytest's TerminalWriter protocol)."""
@@ -159,5 +163,8 @@ def spec_failure(
     lines.extend(f"      {short(note)}" for note in notes or [])
     lines.append(f"  at {location[0]}:{location[1]}")
     return SpecFailure(
-        headline=headline, lines=tuple(lines), reprcrash=Crash(location[0], location[1], headline)
+        headline=headline,
+        lines=tuple(lines),
+        reprcrash=Crash(location[0], location[1], headline),
+        root=getattr(error, "claim", None) or None,
     )

@@ -1,37 +1,45 @@
-"""The implementation under test: ``linreg`` by default, or any module given with ``--impl``.
+"""The implementation under test: linreg by default, or a module, script or notebook given with ``--impl``.
 
 The spec judges an implementation of the article, not only our rewrite. ``TARGET`` is an
-importable module name (``linreg``, ``mypackage.regression``) or the path of a ``.py`` file
-(a reader's own version, or the article's code typed in). It must provide the article's five
-functions, callable as the article calls them (:data:`ARTICLE_FUNCTIONS`).
+importable module name (``linreg``, ``mypackage.regression``), the path of a ``.py`` file
+or of a notebook (``.ipynb``): a reader's version, or the article's code typed in, demo
+and all (tests/tooling/loader.py keeps what defines the functions and says what it left
+out). It must provide the article's five functions (:data:`ARTICLE_FUNCTIONS`).
 
-Steps never call the target directly: :class:`Implementation` calls it the one way the
-article does, on copies of the spec's arrays (so a target that writes into its arguments
-cannot spoil a shared fixture), with its printing captured and with numpy's overflow
-warnings silenced (the article's code overflows to ``inf`` where ``linreg`` raises; the
-steps judge the values either way).
+The implementation never runs in the judge's process: :class:`Implementation` loads it
+in a worker (tests/tooling/worker.py) and calls it there, the one way the article does,
+each call bounded in time. What comes back is checked for the article's structure before
+any step sees it, so a wrong structure fails in one line that names the function and what
+the article's returns (:class:`FollowsFrom` its claim), never as a raw error. Right after
+loading, :func:`probe` calls each function once on small inputs and lists what it found
+(:attr:`Implementation.defects`), which the run's header shows.
+
+Every call also sends back its arguments as they are after the call: a function that
+writes into what it was given fails with :class:`ArgumentWritten`, naming the argument.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import importlib.util
-import inspect
-import io
+import math
+import os
 import sys
-import warnings
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 import numpy as np
 import sklearn.metrics
 
 from linreg.experiment import ArticleRun, Fit, Split
+from tooling import codec
+from tooling.failures import FollowsFrom
+from tooling.loader import kind_of
+from tooling.worker import DEFAULT_MEMORY_MB, CallTimeout, ChannelClosed, Worker
 
 DEFAULT = "linreg"
+ROOT = Path(__file__).resolve().parents[2]
 
 #: The article's functions and the positional arguments it calls each with.
 ARTICLE_FUNCTIONS: dict[str, tuple[str, ...]] = {
@@ -41,105 +49,109 @@ ARTICLE_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "predict": ("X", "params"),
     "r2_score": ("y_test", "y_pred"),
 }
+#: The claim that states each function's return structure: a wrong one is that claim's root.
+STRUCTURE_CLAIM = {
+    "initialize_params": "claim-2.1",
+    "linear_loss": "claim-2.2",
+    "linear_train": "claim-2.5",
+    "predict": "claim-4.1",
+    "r2_score": "claim-4.2",
+}
+#: The claim that the functions leave their arguments as they found them (article, read top to bottom).
+ARGUMENTS_CLAIM = "claim-5.7"
+#: Seconds a call may take before it counts as a hang, unless it asks for more (training).
+DEFAULT_TIMEOUT = 10.0
+#: Seconds for loading: imports of scikit-learn or matplotlib a notebook makes take a few.
+LOAD_TIMEOUT = 60.0
+#: A training call may take this many times the time its size predicts (see Limits).
+TRAINING_MARGIN = 20.0
+#: The calibration run: epochs of linear_train on CALIBRATION_SHAPE random rows.
+CALIBRATION_EPOCHS = 200
+CALIBRATION_SHAPE = (400, 10)
 
 
 class ImplementationError(Exception):
     """The target cannot be judged. The message is one line that names why."""
 
 
-def load(target: str) -> ModuleType:
-    """Import ``target``, a module name or the path of a ``.py`` file, and check its functions.
+class CallFailed(AssertionError):
+    """The implementation misbehaved during a call: it hung, crashed, exited or raised.
 
-    Raises
-    ------
-    ImplementationError
-        If it cannot be found or imported, lacks one of the article's functions, or has one
-        that cannot be called with the article's arguments.
+    Attributes
+    ----------
+    function : str
+    what : str
+        One line: ``linear_train did not return within 60 s``.
+    claim : str
+        The claim that states what the function returns: the root of every failure this
+        causes (a scenario of another claim that needs the function follows from it).
     """
-    module = _import(target)
-    check_functions(module, target)
-    return module
+
+    def __init__(self, function: str, what: str) -> None:
+        self.function = function
+        self.what = what
+        self.claim = STRUCTURE_CLAIM.get(function, "")
+        super().__init__(what)
 
 
-def _looks_like_path(target: str) -> bool:
-    return target.endswith(".py") or "/" in target or "\\" in target
+class ImplementationRaised(CallFailed):
+    """The implementation raised: its exception's class names, message and what it carried."""
+
+    def __init__(self, function: str, raised: dict[str, Any], carried: dict[str, Any]) -> None:
+        self.type_name = str(raised.get("type", "Exception"))
+        self.mro = [str(name) for name in raised.get("mro", [self.type_name])]
+        self.message = str(raised.get("message", ""))
+        self.carried = carried
+        text = f"{self.type_name}: {self.message}" if self.message else self.type_name
+        super().__init__(function, f"{function} raised {_clip(text)}")
+
+    def is_a(self, *names: str) -> bool:
+        """Whether the exception is (a subclass of) one of the named classes."""
+        return any(name in self.mro for name in names)
+
+    def __repr__(self) -> str:
+        return f"{self.type_name}({self.message!r})"
 
 
-def _import(target: str) -> ModuleType:
-    # Its top level may print (the article's script does); that is not the spec's output.
-    with contextlib.redirect_stdout(io.StringIO()):
-        if _looks_like_path(target):
-            path = Path(target).expanduser().resolve()
-            if not path.is_file():
-                raise ImplementationError(f"--impl {target}: no such file")
-            name = f"_impl_under_test_{path.stem}"
-            spec = importlib.util.spec_from_file_location(name, path)
-            if spec is None or spec.loader is None:
-                raise ImplementationError(f"--impl {target}: not a Python file")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            try:
-                spec.loader.exec_module(module)
-            except Exception as error:
-                del sys.modules[name]
-                raise ImplementationError(
-                    f"--impl {target}: importing it raised {_one_line(error)}"
-                ) from None
-            return module
-        try:
-            return importlib.import_module(target)
-        except ModuleNotFoundError as error:
-            if error.name and target.startswith(error.name):
-                raise ImplementationError(
-                    f"--impl {target}: no module named {error.name!r} (give an importable module "
-                    "name or the path of a .py file)"
-                ) from None
-            raise ImplementationError(f"--impl {target}: importing it raised {_one_line(error)}") from None
-        except Exception as error:
-            raise ImplementationError(f"--impl {target}: importing it raised {_one_line(error)}") from None
+class ArgumentWritten(FollowsFrom):
+    """A function wrote into an argument it was given."""
+
+    def __init__(self, function: str, argument: str, detail: str) -> None:
+        self.function = function
+        self.argument = argument
+        super().__init__(ARGUMENTS_CLAIM, f"{function} wrote into its argument {argument}{detail}")
 
 
-def check_functions(module: ModuleType, target: str) -> None:
-    """Raise :class:`ImplementationError` naming the first article function missing or miscallable."""
-    for name, arguments in ARTICLE_FUNCTIONS.items():
-        call = f"{name}({', '.join(arguments)})"
-        function = getattr(module, name, None)
-        if function is None:
-            raise ImplementationError(f"--impl {target}: it has no {name}; the article's code defines {call}")
-        if not callable(function):
-            raise ImplementationError(f"--impl {target}: its {name} is not a function")
-        try:
-            signature = inspect.signature(function)
-        except (TypeError, ValueError):
-            continue  # a builtin without a signature: judged by calling it
-        try:
-            signature.bind(*arguments)
-        except TypeError:
-            raise ImplementationError(
-                f"--impl {target}: {name}{signature} cannot be called as the article calls it, {call}"
-            ) from None
+@dataclass(frozen=True)
+class Defect:
+    """What the contract probe found wrong with one function, and the claim it breaks."""
+
+    claim: str
+    function: str
+    text: str
 
 
-def _one_line(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}".replace("\n", " ")
-    return text if len(text) <= 200 else text[:197] + "..."
+def _clip(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[io.StringIO]:
-    """Capture printing; let overflow give inf or NaN instead of a warning raised as an error."""
-    out = io.StringIO()
-    with (
-        contextlib.redirect_stdout(out),
-        warnings.catch_warnings(),
-        np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
-    ):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield out
-
-
-def _copy(value: object) -> object:
-    return value.copy() if isinstance(value, np.ndarray) else value
+def what(value: object) -> str:
+    """A value described for a one-line message: ``None``, ``a float``, ``an array of shape (3,)``."""
+    if value is None:
+        return "None"
+    if isinstance(value, codec.Opaque):
+        return f"a {value.type}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, np.generic):
+        return f"a numpy {type(value).__name__}"
+    if isinstance(value, Mapping):
+        keys = ", ".join(repr(k) for k in list(value)[:6])
+        return f"a dict with keys {keys}" if keys else "an empty dict"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"a {type(value).__name__}"
 
 
 def theta_of(w: object, b: object) -> np.ndarray:
@@ -150,6 +162,20 @@ def theta_of(w: object, b: object) -> np.ndarray:
 def params_of(theta: np.ndarray) -> dict:
     """The article's ``{'w': (d, 1) array, 'b': float}`` for a flat theta."""
     return {"w": theta[:-1].reshape(-1, 1).copy(), "b": float(theta[-1])}
+
+
+def _numeric(value: object) -> bool:
+    if isinstance(value, (codec.Opaque, str, bytes)) or value is None:
+        return False
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return array.dtype.kind == "f"
+
+
+def _number(value: object) -> bool:
+    return _numeric(value) and np.size(value) == 1  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -175,8 +201,9 @@ class Training:
         As returned.
     printed : list of str
         The lines it printed.
-    error : FloatingPointError, OverflowError or None
-        The error that stopped training (``linreg`` raises one when the loss overflows).
+    error : ImplementationRaised or None
+        The floating-point error that stopped training (``linreg`` raises one when the loss
+        overflows). Any other exception fails the call.
     start : ndarray of shape (d + 1,) or None
         The (w, b) its ``initialize_params`` returned during this very run, flat: where
         this run started. None if its ``linear_train`` never called ``initialize_params``.
@@ -186,7 +213,7 @@ class Training:
     params: dict | None
     grads: dict | None
     printed: list[str]
-    error: ArithmeticError | None = None
+    error: ImplementationRaised | None = None
     start: np.ndarray | None = None
 
     @property
@@ -205,61 +232,366 @@ class Training:
         return theta_of(self.params["w"], self.params["b"])
 
 
+@dataclass(frozen=True)
+class Reply:
+    """One call's outcome as the worker reported it."""
+
+    value: object
+    args: tuple
+    kwargs: dict
+    printed: list[str]
+    starts: list
+    elapsed: float
+
+
+def _same(before: object, after: object) -> bool:
+    """Bit for bit the same value (NaN equal to itself), recursively."""
+    if isinstance(before, np.ndarray) or isinstance(after, np.ndarray):
+        return (
+            isinstance(before, np.ndarray)
+            and isinstance(after, np.ndarray)
+            and before.dtype == after.dtype
+            and before.shape == after.shape
+            and before.tobytes() == after.tobytes()
+        )
+    if isinstance(before, Mapping):
+        return (
+            isinstance(after, Mapping)
+            and list(before) == list(after)
+            and all(_same(before[k], after[k]) for k in before)
+        )
+    if isinstance(before, (list, tuple)):
+        return (
+            type(before) is type(after)
+            and len(before) == len(after)  # type: ignore[arg-type]
+            and all(_same(x, y) for x, y in zip(before, after, strict=True))  # type: ignore[call-overload]
+        )
+    if isinstance(before, float) and isinstance(after, float):
+        return before.hex() == after.hex() or (math.isnan(before) and math.isnan(after))
+    return type(before) is type(after) and before == after
+
+
+def _written(before: object, after: object) -> str:
+    """How an argument changed, briefly: ``" (3 of 89 values)"``."""
+    if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and before.shape == after.shape:
+        changed = int(np.count_nonzero(~((before == after) | (np.isnan(before) & np.isnan(after)))))
+        return f" ({changed} of {before.size} values changed)"
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        keys = [repr(k) for k in before if k not in after or not _same(before[k], after[k])]
+        keys += [repr(k) for k in after if k not in before]
+        return f" (its {', '.join(keys)})"
+    return f" (now {what(after)})"
+
+
+@dataclass
+class Limits:
+    """How long a call may take.
+
+    A call may take ``timeout`` seconds; a training run also ``TRAINING_MARGIN`` times what
+    its size predicts from the calibration run: seconds per epoch at
+    ``CALIBRATION_SHAPE``, scaled by the rows times the columns (a loop over samples is
+    slower per epoch, and its calibration says so).
+    """
+
+    timeout: float = DEFAULT_TIMEOUT
+    #: Until the calibration run measures it: a generous guess (a slow loop over samples).
+    per_epoch: float = 1e-4
+
+    def training(self, epochs: int, n: int, d: int) -> float:
+        rows, columns = CALIBRATION_SHAPE
+        scale = max(1.0, n * (d + 1) / (rows * (columns + 1)))
+        return self.timeout + TRAINING_MARGIN * self.per_epoch * scale * max(int(epochs), 0)
+
+
+def _workload(function: str, args: tuple) -> float:
+    """How much a call asks, to compare with one that hung: epochs x rows x columns for training."""
+    shapes = [np.shape(a) for a in args if isinstance(a, np.ndarray)]
+    size = float(np.prod(shapes[0])) if shapes else 1.0
+    if function == "linear_train" and len(args) > 3:
+        try:
+            return size * max(float(args[3]), 1.0)
+        except (TypeError, ValueError):
+            return size
+    return size
+
+
 @dataclass
 class Implementation:
-    """The module under test, called as the article calls its functions.
+    """The module under test, loaded in a worker and called as the article calls its functions.
 
     Attributes
     ----------
     target : str
         As given to ``--impl``.
-    module : module
+    worker : Worker
+    functions : dict
+        What the worker found of each article function (its signature).
+    notes : list of str
+        What loading left out or changed (a notebook's demo, a rebound name).
+    defects : list of Defect
+        What the contract probe found.
     """
 
     target: str
-    module: ModuleType
-    _supports_verbose: bool = field(init=False)
+    worker: Worker
+    functions: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    defects: list[Defect] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+    calls: list[str] = field(default_factory=list)
+    _hung: dict[str, tuple[float, str]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        try:
-            parameters = inspect.signature(self.module.linear_train).parameters
-        except (TypeError, ValueError):
-            parameters = {}  # type: ignore[assignment]
-        self._supports_verbose = "verbose" in parameters
-
+    # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, target: str = DEFAULT) -> Implementation:
-        """Import and check ``target`` (see :func:`load`)."""
-        return cls(target, load(target))
+    def load(
+        cls,
+        target: str = DEFAULT,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        probe_it: bool = True,
+    ) -> Implementation:
+        """Load ``target`` in a worker, check it has the article's functions, and probe them.
+
+        Raises
+        ------
+        ImplementationError
+            If it cannot be found or loaded, lacks one of the article's functions, or has one
+            that cannot be called with the article's arguments.
+        """
+        if kind_of(target) != "module" and not Path(target).expanduser().is_file():
+            raise ImplementationError(f"--impl {target}: no such file")
+        tests = str(ROOT / "tests")
+        path = [os.getcwd(), *(p for p in sys.path if p and os.path.abspath(p) != tests)]
+        # The worker runs in a scratch folder: a path is given to it whole.
+        located = target if kind_of(target) == "module" else str(Path(target).expanduser().resolve())
+        worker = Worker(
+            located,
+            path=path,
+            memory_mb=memory_mb,
+            functions={name: list(arguments) for name, arguments in ARTICLE_FUNCTIONS.items()},
+        )
+        try:
+            _, values = cls._load_in(worker, target)
+        except BaseException:
+            worker.close()
+            raise
+        impl = cls(
+            target, worker, values.get("functions", {}), list(values.get("notes", [])), limits=Limits(timeout)
+        )
+        try:
+            impl._check_functions()
+            if probe_it:
+                impl.defects = probe(impl)
+        except BaseException:
+            impl.close()
+            raise
+        return impl
+
+    @staticmethod
+    def _load_in(worker: Worker, target: str) -> tuple[dict, dict]:
+        try:
+            header, values = worker.load(LOAD_TIMEOUT)
+        except CallTimeout:
+            worker.close()
+            raise ImplementationError(
+                f"--impl {target}: loading it did not finish within {LOAD_TIMEOUT:g} s"
+            ) from None
+        except ChannelClosed:
+            words = worker.last_words()
+            worker.close()
+            raise ImplementationError(
+                f"--impl {target}: the worker loading it {worker.ended()}"
+                + (f" ({_clip(words)})" if words else "")
+            ) from None
+        except codec.DecodeError as error:
+            worker.close()
+            raise ImplementationError(
+                f"--impl {target}: its worker sent a malformed reply ({error})"
+            ) from None
+        if not header.get("ok"):
+            worker.close()
+            raise ImplementationError(f"--impl {target}: {header.get('error', 'it could not be loaded')}")
+        return header, values
+
+    def _check_functions(self) -> None:
+        for name, arguments in ARTICLE_FUNCTIONS.items():
+            call = f"{name}({', '.join(arguments)})"
+            found = self.functions.get(name, {})
+            problem = None
+            if not found.get("present"):
+                problem = f"it has no {name}; the article's code defines {call}"
+            elif not found.get("callable"):
+                problem = f"its {name} is not a function"
+            elif found.get("binds") is False:
+                problem = f"{found['signature']} cannot be called as the article calls it, {call}"
+            if problem:
+                self.close()
+                raise ImplementationError(f"--impl {self.target}: {problem}")
+
+    def close(self) -> None:
+        """End the worker."""
+        self.worker.close()
 
     @property
     def is_linreg(self) -> bool:
         """Whether this is the project's own ``linreg`` package."""
-        return self.module.__name__ == "linreg"
+        return self.target == "linreg"
 
     @property
     def label(self) -> str:
         """How reports name it: ``linreg 0.1.0`` or the file's path."""
         if self.is_linreg:
-            return f"linreg {getattr(self.module, '__version__', '')}".strip()
-        origin = getattr(self.module, "__file__", None)
-        return f"{self.target} ({origin})" if origin and not _looks_like_path(self.target) else str(origin)
+            import linreg
 
-    def _call(self, name: str, *args: object, **kwargs: object) -> tuple[object, list[str]]:
-        with _quiet() as out:
-            result = getattr(self.module, name)(*(_copy(a) for a in args), **kwargs)
-        return result, out.getvalue().splitlines()
+            return f"linreg {linreg.__version__}"
+        if kind_of(self.target) == "module":
+            return self.target
+        return str(Path(self.target).expanduser().resolve())
+
+    @property
+    def supports_verbose(self) -> bool:
+        return "verbose" in self.functions.get("linear_train", {}).get("parameters", [])
+
+    # ------------------------------------------------------------------ one call
+    def call(self, name: str, *args: object, start: np.ndarray | None = None, **kwargs: object) -> Reply:
+        """Call ``name`` in the worker; what it returned, printed, and its arguments afterwards.
+
+        Raises
+        ------
+        CallFailed
+            It hung, crashed, exited or raised (an :class:`ImplementationRaised`).
+        """
+        self.calls.append(name)
+        workload = _workload(name, args)
+        hung = self._hung.get(name)
+        if hung is not None and workload >= hung[0]:
+            raise CallFailed(name, f"{hung[1]}; not called again for as much work")
+        if name == "linear_train" and len(args) >= 4:
+            X = args[0]
+            n, d = (*np.shape(X), 1, 1)[:2] if isinstance(X, np.ndarray) else (1, 1)
+            try:
+                limit = self.limits.training(int(args[3]), n, d)  # type: ignore[call-overload]
+            except (TypeError, ValueError):
+                limit = self.limits.timeout
+        else:
+            limit = self.limits.timeout
+        if not self.worker.alive:
+            self._reload(name)
+        values: dict[str, Any] = {"args": list(args), "kwargs": dict(kwargs)}
+        if start is not None:
+            values["start"] = np.asarray(start, dtype=float)
+        try:
+            header, out = self.worker.request({"op": "call", "function": name}, values, limit)
+        except CallTimeout:
+            message = (
+                f"{name} did not return within {limit:.1f} s"
+                if limit < 10
+                else f"{name} did not return within {limit:.0f} s"
+            )
+            self._hung[name] = (workload, message)
+            raise CallFailed(name, message) from None
+        except ChannelClosed:
+            words = self.worker.last_words()
+            raise CallFailed(
+                name,
+                f"the implementation {self.worker.ended()} during {name}"
+                + (f" ({_clip(words, 120)})" if words else ""),
+            ) from None
+        except codec.DecodeError as error:
+            raise CallFailed(name, f"the worker's reply to {name} could not be read ({error})") from None
+        if not header.get("ok"):
+            raised = header.get("raised")
+            if not isinstance(raised, dict):
+                raise CallFailed(name, f"the worker could not call {name}: {header.get('error')}")
+            failure = ImplementationRaised(name, raised, out.get("carried") or {})
+            if failure.is_a("SystemExit"):
+                raise CallFailed(name, f"the implementation called sys.exit({failure.message}) during {name}")
+            if failure.is_a("KeyboardInterrupt"):
+                raise CallFailed(name, f"the implementation raised KeyboardInterrupt during {name}")
+            if failure.is_a("MemoryError"):
+                raise CallFailed(
+                    name,
+                    f"the implementation ran out of memory (limit {self.worker.memory_mb} MB) during {name}",
+                )
+            raise failure
+        threads = [str(t) for t in header.get("threads", [])]
+        if threads:
+            raise CallFailed(
+                name,
+                f"{name} left {len(threads)} thread{'s' if len(threads) > 1 else ''} running "
+                "after it returned",
+            )
+        return Reply(
+            out.get("value"),
+            tuple(out.get("args", ())),
+            dict(out.get("kwargs", {})),
+            [str(line) for line in out.get("printed", [])],
+            list(out.get("starts", [])),
+            float(header.get("elapsed", 0.0)),
+        )
+
+    def _reload(self, name: str) -> None:
+        ended = self.worker.ended() if self.worker.starts else ""
+        try:
+            self._load_in(self.worker, self.target)
+        except ImplementationError as error:
+            raise CallFailed(name, f"after its worker {ended}, loading it again failed: {error}") from None
+
+    def _checked(self, name: str, *args: object, **kwargs: object) -> Reply:
+        """:meth:`call`, failing with :class:`ArgumentWritten` if it wrote into an argument."""
+        reply = self.call(name, *args, **kwargs)
+        self.written(name, args, reply)
+        return reply
+
+    @staticmethod
+    def written(name: str, args: tuple, reply: Reply) -> None:
+        """Raise :class:`ArgumentWritten` naming the first argument ``reply`` shows changed."""
+        names = ARTICLE_FUNCTIONS.get(name, ())
+        for i, (before, after) in enumerate(zip(args, reply.args, strict=False)):
+            if not _same(before, after):
+                label = names[i] if i < len(names) else f"number {i + 1}"
+                raise ArgumentWritten(name, label, _written(before, after))
 
     # ------------------------------------------------------------------ the article's five
     def initialize_params(self, dims: int) -> tuple[object, object]:
         """``initialize_params(dims)``: the target's (w, b), as returned."""
-        (w, b), _ = self._call("initialize_params", dims)  # type: ignore[misc]
+        value = self._checked("initialize_params", dims).value
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            raise FollowsFrom(
+                STRUCTURE_CLAIM["initialize_params"],
+                f"initialize_params returns {what(value)}; the article's returns w and b",
+            )
+        w, b = value
+        for label, part in (("w", w), ("b", b)):
+            if not _numeric(part):
+                raise FollowsFrom(
+                    STRUCTURE_CLAIM["initialize_params"],
+                    f"initialize_params returns {label} as {what(part)}; the article's is numbers",
+                )
         return w, b
 
     def linear_loss(self, X: np.ndarray, y: np.ndarray, w: object, b: object) -> Evaluation:
         """``linear_loss(X, y, w, b)``: prediction, loss and gradients, as returned."""
-        result, _ = self._call("linear_loss", X, y, w, b)
-        return Evaluation(*result)  # type: ignore[misc]
+        value = self._checked("linear_loss", X, y, w, b).value
+        if not isinstance(value, (tuple, list)) or len(value) != 4:
+            count = f"{len(value)} values" if isinstance(value, (tuple, list)) else what(value)
+            raise FollowsFrom(
+                STRUCTURE_CLAIM["linear_loss"],
+                f"linear_loss returns {count}; the article's returns 4: y_hat, loss, dw, db",
+            )
+        for label, part in zip(("y_hat", "loss", "dw", "db"), value, strict=True):
+            if not _numeric(part):
+                raise FollowsFrom(
+                    STRUCTURE_CLAIM["linear_loss"],
+                    f"linear_loss returns {label} as {what(part)}; the article's is numbers",
+                )
+        if not _number(value[1]):
+            raise FollowsFrom(
+                STRUCTURE_CLAIM["linear_loss"],
+                f"linear_loss returns the loss as {what(value[1])}; the article's is one number",
+            )
+        return Evaluation(*value)
 
     def train(
         self,
@@ -279,69 +611,70 @@ class Implementation:
         What its ``initialize_params`` returns during the run is recorded (``Training.start``).
         ``start``, a flat (w, b), makes that call return this point instead, in the shapes
         and types its own ``initialize_params`` gives: the same loop, from another start.
+        A floating-point error (overflow) ends in a Training with ``error`` set; any other
+        exception fails the call.
         """
-        kwargs = {"verbose": True} if report and self._supports_verbose else {}
-        with _quiet() as out, self._starting(X.shape[1], start) as starts:
-            try:
-                loss_his, params, grads = self.module.linear_train(
-                    X.copy(), y.copy(), learning_rate, epochs, **kwargs
-                )
-            except (FloatingPointError, OverflowError) as error:
-                partial = getattr(error, "loss_history", None)
-                return Training(
-                    None if partial is None else np.asarray(partial, dtype=float),
-                    None,
-                    None,
-                    out.getvalue().splitlines(),
-                    error,
-                    starts[0] if starts else None,
-                )
-        history = np.asarray(loss_his, dtype=float)
-        return Training(
-            history, params, grads, out.getvalue().splitlines(), start=starts[0] if starts else None
-        )
-
-    @contextlib.contextmanager
-    def _starting(self, dims: int, start: np.ndarray | None) -> Iterator[list[np.ndarray]]:
-        """Record (and, given ``start``, replace) what ``initialize_params`` returns inside ``linear_train``.
-
-        ``linear_train`` finds ``initialize_params`` among its module's globals; the one found
-        there is wrapped for the duration of the call.
-        """
-        starts: list[np.ndarray] = []
-        namespace = getattr(self.module.linear_train, "__globals__", None)
-        own = namespace.get("initialize_params") if namespace is not None else None
-        if own is None or not callable(own):
-            yield starts
-            return
-
-        def recorded(*args: object, **kwargs: object) -> object:
-            w, b = own(*args, **kwargs)
-            if start is not None:
-                w = np.asarray(start[:-1], dtype=float).reshape(np.shape(w))
-                b = (
-                    np.asarray(start[-1], dtype=float).reshape(np.shape(b))
-                    if np.ndim(b)
-                    else float(start[-1])
-                )
-            starts.append(theta_of(w, b))
-            return w, b
-
-        namespace["initialize_params"] = recorded
+        kwargs = {"verbose": True} if report and self.supports_verbose else {}
+        args = (X, y, learning_rate, epochs)
         try:
-            yield starts
-        finally:
-            namespace["initialize_params"] = own
+            reply = self.call("linear_train", *args, start=start, **kwargs)
+        except ImplementationRaised as error:
+            if not error.is_a("FloatingPointError", "OverflowError"):
+                raise
+            partial = error.carried.get("loss_history")
+            history = np.asarray(partial, dtype=float) if _numeric(partial) else None
+            return Training(history, None, None, [], error, None)
+        self.written("linear_train", args, reply)
+        start_of_run = _start_of(reply.starts)
+        value = reply.value
+        claim = STRUCTURE_CLAIM["linear_train"]
+        if not isinstance(value, (tuple, list)) or len(value) != 3:
+            count = f"{len(value)} values" if isinstance(value, (tuple, list)) else what(value)
+            raise FollowsFrom(
+                claim, f"linear_train returns {count}; the article's returns 3: loss_his, params, grads"
+            )
+        loss_his, params, grads = value
+        if not _numeric(loss_his) or np.ndim(loss_his) != 1:  # type: ignore[arg-type]
+            raise FollowsFrom(
+                claim,
+                f"linear_train returns loss_his as {what(loss_his)}; the article's is one loss per epoch",
+            )
+        for label, mapping, keys in (("params", params, ("w", "b")), ("grads", grads, ("dw", "db"))):
+            if not isinstance(mapping, Mapping) or any(k not in mapping for k in keys):
+                raise FollowsFrom(
+                    claim,
+                    f"linear_train returns {label} as {what(mapping)}; the article's is a dict of "
+                    f"{' and '.join(repr(k) for k in keys)}",
+                )
+            for k in keys:
+                if not _numeric(mapping[k]):
+                    raise FollowsFrom(
+                        claim,
+                        f"linear_train returns {label}[{k!r}] as {what(mapping[k])}; "
+                        "the article's is numbers",
+                    )
+        history = np.asarray(loss_his, dtype=float)
+        return Training(history, dict(params), dict(grads), reply.printed, start=start_of_run)
 
     def predict(self, X: np.ndarray, params: dict) -> object:
         """``predict(X, params)``, as returned."""
-        result, _ = self._call("predict", X, {"w": _copy(params["w"]), "b": params["b"]})
-        return result
+        value = self._checked("predict", X, {"w": params["w"], "b": params["b"]}).value
+        if not _numeric(value):
+            raise FollowsFrom(
+                STRUCTURE_CLAIM["predict"],
+                f"predict returns {what(value)}; the article's returns the predictions",
+            )
+        return value
 
     def r2_score(self, y_true: object, y_pred: object) -> float:
         """``r2_score(y_test, y_pred)`` as a float."""
-        result, _ = self._call("r2_score", y_true, y_pred)
-        return float(result)  # type: ignore[arg-type]
+        value = self._checked("r2_score", y_true, y_pred).value
+        if not _number(value):
+            raise FollowsFrom(
+                STRUCTURE_CLAIM["r2_score"],
+                f"r2_score returns {what(value)}; the article's returns one number",
+            )
+        return float(np.ravel(np.asarray(value, dtype=float))[0])
 
     # ------------------------------------------------------------------ views the steps share
     def gradient(self, X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -355,7 +688,12 @@ class Implementation:
 
     def loss(self, X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], float]:
         """The target's loss at a flat theta."""
-        return lambda theta: float(self.linear_loss(X, y, theta[:-1].reshape(-1, 1), float(theta[-1])).loss)  # type: ignore[arg-type]
+
+        def loss(theta: np.ndarray) -> float:
+            value = self.linear_loss(X, y, theta[:-1].reshape(-1, 1), float(theta[-1])).loss
+            return float(np.ravel(np.asarray(value, dtype=float))[0])
+
+        return loss
 
     def fit(self, split: Split, params: dict) -> Fit:
         """Score ``params`` as the article does: the target's loss, predict and R^2.
@@ -364,10 +702,10 @@ class Implementation:
         """
         w, b = params["w"], params["b"]
         y_pred = np.asarray(self.predict(split.X_test, params), dtype=float)
-        loss = float(self.linear_loss(split.X_train, split.y_train, w, b).loss)  # type: ignore[arg-type]
+        loss = self.linear_loss(split.X_train, split.y_train, w, b).loss
         return Fit(
             params={"w": np.asarray(w, dtype=float), "b": float(np.ravel(np.asarray(b, dtype=float))[0])},
-            train_loss=loss,
+            train_loss=float(np.ravel(np.asarray(loss, dtype=float))[0]),
             test_r2=self.r2_score(split.y_test, y_pred),
             test_mse=float(
                 sklearn.metrics.mean_squared_error(split.y_test, y_pred.reshape(split.y_test.shape))
@@ -380,7 +718,7 @@ class Implementation:
         """Train as the article's section 3 does and score the result as sections 4 and 5 do."""
         training = self.train(split.X_train, split.y_train, learning_rate, epochs)
         if training.error is not None:
-            raise AssertionError(f"the article's run raised {_one_line(training.error)}")
+            raise AssertionError(f"the article's run stopped: {training.error.what}")
         assert (
             training.params is not None and training.grads is not None and training.loss_history is not None
         )
@@ -392,13 +730,158 @@ class Implementation:
             gradient_descent=self.fit(split, training.params),
             final_grads={
                 "dw": np.asarray(training.grads["dw"], dtype=float),
-                "db": float(np.ravel(training.grads["db"])[0]),
+                "db": float(np.ravel(np.asarray(training.grads["db"], dtype=float))[0]),
             },
             optimum=optimum,
             sklearn=sklearn_fit,
+            start=training.start,
         )
 
 
+def _start_of(starts: list) -> np.ndarray | None:
+    """The flat (w, b) the first recorded ``initialize_params`` call returned, if it was a pair of numbers."""
+    if not starts:
+        return None
+    first = starts[0]
+    if isinstance(first, (tuple, list)) and len(first) == 2 and all(_numeric(part) for part in first):
+        return theta_of(*first)
+    return None
+
+
+# --------------------------------------------------------------------------- the contract probe
+def probe(impl: Implementation) -> list[Defect]:
+    """Call each article function once on small inputs; what is wrong with each, by claim.
+
+    It also times a short training run, which sets how long a training call may take
+    (:class:`Limits`): a ``linear_train`` that hangs is found here, once, and every later
+    training call fails at once with the same one line.
+    """
+    rng = np.random.default_rng(0)
+    n, d = 5, 3
+    X, y = rng.normal(size=(n, d)), rng.normal(size=(n, 1))
+    w, b = rng.normal(size=(d, 1)), 0.5
+    found: list[Defect] = []
+
+    def attempt(function: str, run: Callable[[], object]) -> object:
+        try:
+            return run()
+        except FollowsFrom as error:
+            found.append(Defect(error.claim, function, error.reason))
+        except CallFailed as error:
+            found.append(Defect(STRUCTURE_CLAIM[function], function, error.what))
+        return None
+
+    def shapes(function: str, *expected: tuple[str, object, tuple[int, ...]]) -> None:
+        # The article's shapes: a column (n, 1) or (d, 1), or a single number. Flat arrays
+        # give the same numbers, and broadcast differently: say so once, here.
+        for label, value, shape in expected:
+            if np.shape(value) != shape:  # type: ignore[arg-type]
+                article = "a single number" if shape == () else f"of shape {shape}"
+                found.append(
+                    Defect(
+                        STRUCTURE_CLAIM[function],
+                        function,
+                        f"{function} gives {label} of shape {np.shape(value)}; the article's is {article}",  # type: ignore[arg-type]
+                    )
+                )
+                return
+
+    start = attempt("initialize_params", lambda: impl.initialize_params(d))
+    if isinstance(start, tuple):
+        shapes("initialize_params", ("w", start[0], (d, 1)), ("b", start[1], ()))
+    evaluation = attempt("linear_loss", lambda: impl.linear_loss(X, y, w, b))
+    if isinstance(evaluation, Evaluation):
+        shapes(
+            "linear_loss",
+            ("y_hat", evaluation.y_hat, (n, 1)),
+            ("loss", evaluation.loss, ()),
+            ("dw", evaluation.dw, (d, 1)),
+            ("db", evaluation.db, ()),
+        )
+    training = attempt("linear_train", lambda: impl.train(X, y, 0.01, 3))
+    if isinstance(training, Training) and training.loss_history is not None:
+        if training.loss_history.size != 3:
+            found.append(
+                Defect(
+                    STRUCTURE_CLAIM["linear_train"],
+                    "linear_train",
+                    f"linear_train records {training.loss_history.size} losses for 3 epochs; "
+                    "the article's records one per epoch",
+                )
+            )
+        elif training.params is not None and training.grads is not None:
+            shapes(
+                "linear_train",
+                ("params['w']", training.params["w"], (d, 1)),
+                ("grads['dw']", training.grads["dw"], (d, 1)),
+            )
+    prediction = attempt("predict", lambda: impl.predict(X, {"w": w, "b": b}))
+    if prediction is not None:
+        shapes("predict", ("its predictions", prediction, (n, 1)))
+    attempt("r2_score", lambda: impl.r2_score(y, y + 0.1 * rng.normal(size=(n, 1))))
+    if "linear_train" not in impl._hung:
+        _calibrate(impl, found)
+    impl.calls.clear()
+    return found
+
+
+def _calibrate(impl: Implementation, found: list[Defect]) -> None:
+    rows, columns = CALIBRATION_SHAPE
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(rows, columns)) / np.sqrt(rows)
+    y = X @ rng.normal(size=(columns, 1)) + 1.0
+    began = time.monotonic()
+    try:
+        impl.call("linear_train", X, y, 0.01, CALIBRATION_EPOCHS)
+    except CallFailed as error:
+        if "linear_train" in impl._hung:
+            found.append(Defect(STRUCTURE_CLAIM["linear_train"], "linear_train", error.what))
+        return
+    impl.limits.per_epoch = (time.monotonic() - began) / CALIBRATION_EPOCHS
+
+
+# --------------------------------------------------------------------------- files it leaves
+#: Folders of the checkout that tools write to (and the judge's own outputs go to): not watched.
+UNWATCHED = frozenset(
+    {
+        ".git",
+        ".venv",
+        "out",
+        "__pycache__",
+        ".pytest_cache",
+        ".hypothesis",
+        ".benchmarks",
+        ".mypy_cache",
+        ".ruff_cache",
+        "node_modules",
+        "build",
+        "dist",
+        "mutants",
+    }
+)
+
+
+def checkout_state(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """Every watched file under ``root``: its path relative to ``root`` -> (size, modification time)."""
+    state = {}
+    for folder, folders, files in os.walk(root):
+        folders[:] = [f for f in folders if f not in UNWATCHED and not f.endswith(".egg-info")]
+        for name in files:
+            path = Path(folder) / name
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            state[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return state
+
+
+def left_behind(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    """The files that are new or changed in ``after``, in order."""
+    return sorted(path for path, mark in after.items() if before.get(path) != mark)
+
+
+# --------------------------------------------------------------------------- the references
 def reference_fits(split: Split) -> tuple[Fit, Fit]:
     """The least-squares optimum (``numpy.linalg.lstsq``) and scikit-learn's model.
 

@@ -28,10 +28,21 @@ from pytest_bdd.reporting import test_report_context_registry
 
 from linreg.analysis import AffineGradient
 from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun, Fit, Split, load_diabetes_split
-from tooling.failures import spec_failure
-from tooling.implementation import DEFAULT, Implementation, ImplementationError, reference_fits, theta_of
+from tooling.failures import FollowsFrom, spec_failure
+from tooling.implementation import (
+    DEFAULT,
+    DEFAULT_TIMEOUT,
+    STRUCTURE_CLAIM,
+    Implementation,
+    ImplementationError,
+    checkout_state,
+    left_behind,
+    reference_fits,
+    theta_of,
+)
 from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, Results, ScenarioResult, StepResult, build
 from tooling.update import Update
+from tooling.worker import DEFAULT_MEMORY_MB
 
 IMPLEMENTATION = pytest.StashKey[Implementation]()
 RESULTS = pytest.StashKey[Results]()
@@ -40,6 +51,8 @@ ARTICLE_RUN = pytest.StashKey[Any]()
 STARTED = pytest.StashKey[float]()
 REPORT_WRITTEN = pytest.StashKey[Path]()
 VERDICT_OF = pytest.StashKey[dict[str, str]]()
+CHECKOUT = pytest.StashKey[dict[str, tuple[int, int]]]()
+LEFT_BEHIND = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +66,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"(default: {DEFAULT})",
     )
     group.addoption(
+        "--impl-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="how long one call of the implementation may take before it counts as a hang; a training "
+        "run may also take 20 times what its size predicts from a short timed run "
+        f"(default: {DEFAULT_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--impl-memory",
+        type=int,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help="the address-space limit of the worker process the implementation runs in "
+        f"(default: {DEFAULT_MEMORY_MB})",
+    )
+    group.addoption(
         "--report-html",
         default=None,
         metavar="PATH",
@@ -61,10 +91,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.option.help or config.option.version:
+        return
     try:
-        config.stash[IMPLEMENTATION] = Implementation.load(config.getoption("impl"))
+        config.stash[IMPLEMENTATION] = Implementation.load(
+            config.getoption("impl"),
+            timeout=config.getoption("impl_timeout"),
+            memory_mb=config.getoption("impl_memory"),
+        )
     except ImplementationError as error:
         raise pytest.UsageError(str(error)) from None
+    except KeyboardInterrupt:
+        # The user's Ctrl-C while the implementation loads: stopped as interrupted programs are.
+        pytest.exit("interrupted while loading the implementation", returncode=130)
+    if not config.stash[IMPLEMENTATION].is_linreg:
+        # What the checkout holds now, to find any file the implementation leaves in it.
+        config.stash[CHECKOUT] = checkout_state()
+        # Nothing carries over from one judged implementation to the next: no example database.
+        from hypothesis import settings
+
+        settings.register_profile("judging", settings(settings.default, database=None))
+        settings.load_profile("judging")
     config.stash[RESULTS] = Results()
     config.stash[STEPS] = {}
     config.stash[STARTED] = time.time()
@@ -85,6 +132,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def implementation(config: pytest.Config) -> Implementation:
     """The implementation this run judges."""
     return config.stash[IMPLEMENTATION]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    impl = config.stash.get(IMPLEMENTATION, None)
+    if impl is not None:
+        impl.close()
 
 
 @pytest.fixture(scope="session")
@@ -155,6 +208,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"implementation under test: {implementation(config).label}"]
 
 
+def _found_at_load(impl: Implementation) -> list[str]:
+    """What loading left out or changed, and what the contract probe found, a line each."""
+    lines = [f"  loading it: {note}" for note in impl.notes]
+    return lines + [f"  contract probe: {defect.text} ({defect.claim})" for defect in impl.defects]
+
+
 def _claims_of(item: pytest.Item) -> list[str]:
     return sorted(m.name for m in item.iter_markers() if m.name.startswith("claim-"))
 
@@ -203,7 +262,7 @@ def pytest_report_collectionfinish(
 ) -> list[str]:
     impl = implementation(config)
     if impl.is_linreg:
-        return []
+        return _found_at_load(impl)
     deselected = config.stash[RESULTS].deselected
     reasons = Counter(reason for _, reason in deselected)
     lines = [
@@ -212,7 +271,7 @@ def pytest_report_collectionfinish(
         "of what only linreg promises:"
     ]
     lines += [f"  {count:4d}  {reason}" for reason, count in reasons.most_common()]
-    return lines
+    return lines + _found_at_load(impl)
 
 
 # --------------------------------------------------------------------------- steps and results
@@ -262,10 +321,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         scenario["tags"] = sorted(set(scenario["tags"]) | _rule_tags(scenario))
     claims = _claims_of(item)
     if report.failed and call.excinfo is not None and (context is not None or claims):
-        report.longrepr = _failure(item, call.excinfo.value, context, claims)
+        error = _attributed(item.config, call.excinfo.value)
+        report.longrepr = _failure(item, error, context, claims)
     if context is None and claims and (report.when == "call" or report.failed):
         _record(item.config, report, claims)
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    impl = item.config.stash.get(IMPLEMENTATION, None)
+    if impl is not None:
+        impl.calls.clear()  # which of its functions this test calls, for _attributed
+
+
+def _attributed(config: pytest.Config, error: BaseException) -> BaseException:
+    """A raw error in the spec's own code, traced to what the contract probe found wrong.
+
+    A step that gets a value the article's structure does not allow may fail in the spec's
+    own arithmetic (an IndexError past a history one epoch short). When the probe found a
+    defect in a function this test called, the failure follows from that defect's claim.
+    """
+    if getattr(error, "claim", None) or isinstance(error, AssertionError):
+        return error
+    impl = config.stash.get(IMPLEMENTATION, None)
+    if impl is None or not impl.defects:
+        return error
+    called = set(impl.calls)
+    defects = [d for d in impl.defects if d.function in called] or impl.defects
+    order = list(STRUCTURE_CLAIM)
+    defect = min(defects, key=lambda d: order.index(d.function) if d.function in order else len(order))
+    raw = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    return FollowsFrom(defect.claim, f"{defect.text} (the step then raised {raw})")
 
 
 def _verdict_of(item: pytest.Item, claim: str) -> str:
@@ -353,7 +440,23 @@ def _report_path(config: pytest.Config) -> Path | None:
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # trylast: after pytest-bdd has written the Cucumber JSON the report is built from.
+    # A Ctrl-C from the user stops the run as interrupted programs do: status 130 (128 + SIGINT).
+    # The implementation's own KeyboardInterrupt never gets here: it stays in its worker.
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        session.exitstatus = 130
     config = session.config
+    before = config.stash.get(CHECKOUT, None)
+    if before is not None:
+        own = {config.option.cucumber_json_path, config.getoption("report_html")}
+        own_files = {
+            Path(p).resolve().relative_to(ROOT).as_posix()
+            for p in own
+            if p and Path(p).resolve().is_relative_to(ROOT)
+        }
+        left = [p for p in left_behind(before, checkout_state()) if p not in own_files]
+        config.stash[LEFT_BEHIND] = left
+        if left and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     path = _report_path(config)
     if path is None or config.option.collectonly or config.stash.get(RESULTS, None) is None:
         return
@@ -372,6 +475,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    left = config.stash.get(LEFT_BEHIND, [])
+    if left:
+        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        terminalreporter.write_line(
+            f"the implementation left files in the checkout: {shown}", red=True, bold=True
+        )
     path = config.stash.get(REPORT_WRITTEN, None)
     if path is not None:
         terminalreporter.write_sep("-", f"reviewer's report: {path}")

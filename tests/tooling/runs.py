@@ -26,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ NESTED = "LINREG_SPEC_BACKGROUND_RUN"
 JUDGED = re.compile(r"^judging (.*) against the article's claims", re.M)
 FAILURE = re.compile(r"^(?:FAILED|ERROR) .*? - (claim-\d+\.\d+) \((\w+)\): (.*)$", re.M)
 CLOSING = re.compile(r"^=+ (.*) in [\d.]+s", re.M)
-SEPARATOR = re.compile(r"^==== run (\d+) exit (-?\d+) selected (-?\d+)$", re.M)
+SEPARATOR = re.compile(r"^==== run (\d+) exit (-?\d+) selected (-?\d+) seconds ([\d.]+)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Outcome:
     status: int
     selected: int | None
     output: str
+    seconds: float = 0.0
 
     @property
     def judged(self) -> str:
@@ -136,9 +138,9 @@ class _Interpreter:
             output, _ = self.process.communicate(timeout=timeout)
             parts = SEPARATOR.split(output)
             found = {
-                int(index): Outcome(self.runs[int(index)], int(status), int(selected), text)
-                for index, status, selected, text in zip(
-                    parts[1::4], parts[2::4], parts[3::4], parts[4::4], strict=True
+                int(index): Outcome(self.runs[int(index)], int(status), int(selected), text, float(seconds))
+                for index, status, selected, seconds, text in zip(
+                    parts[1::5], parts[2::5], parts[3::5], parts[4::5], parts[5::5], strict=True
                 )
             }
             # A run the interpreter never reported (it crashed) shows what it printed last.
@@ -151,17 +153,25 @@ class _Interpreter:
 _started: dict[Run, _Interpreter] = {}
 
 
+#: Interpreters the runs that are not whole-spec runs are dealt to.
+SHARED_INTERPRETERS = 2
+
+
 def start(runs: Iterable[Run]) -> None:
     """Start the runs not yet under way: each whole-spec run in an interpreter of its own, the
-    others one after another in one more, so their imports are paid once.
+    others dealt in turn to :data:`SHARED_INTERPRETERS` more, where they run one after another,
+    so their imports are paid once per interpreter.
 
-    Two interpreters, not one: while the suite keeps one core busy they share the other, and
-    once it waits for them, each has a core.
+    Several interpreters, not one: while the suite keeps one core busy they share the other,
+    and once it waits for them, they have every core.
     """
     if os.environ.get(NESTED):
         return
     new = list(dict.fromkeys(run for run in runs if run not in _started))
-    groups = [[run] for run in new if run.whole_spec] + [[run for run in new if not run.whole_spec]]
+    rest = [run for run in new if not run.whole_spec]
+    groups = [[run] for run in new if run.whole_spec] + [
+        rest[i::SHARED_INTERPRETERS] for i in range(SHARED_INTERPRETERS)
+    ]
     for group in filter(None, groups):
         interpreter = _Interpreter(group)
         _started.update(dict.fromkeys(group, interpreter))
@@ -188,6 +198,7 @@ def main(argv: list[str]) -> int:
 
     for index, text in enumerate(argv):
         selected, out = _Selected(), io.StringIO()
+        began = time.monotonic()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             try:
                 status = pytest.main(json.loads(text), plugins=[selected])
@@ -195,7 +206,7 @@ def main(argv: list[str]) -> int:
                 traceback.print_exc(file=out)
                 status = -1
         count = -1 if selected.count is None else selected.count
-        print(f"==== run {index} exit {int(status)} selected {count}")
+        print(f"==== run {index} exit {int(status)} selected {count} seconds {time.monotonic() - began:.1f}")
         print(out.getvalue(), flush=True)
     return 0
 
