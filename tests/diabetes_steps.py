@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from checks import flat, noting, rounds_to, that
+from checks import noting, rounds_to, that
 from pytest_bdd import given, parsers, then, when
-from tooling.failures import FollowsFrom
 from tooling.implementation import Implementation, Training, params_of, theta_of
 from tooling.update import Update
 
@@ -135,65 +134,12 @@ def _(article_run: ArticleRun) -> ArticleRun:
     return article_run
 
 
-def run_start(impl: Implementation, split: Split, run: ArticleRun) -> np.ndarray:
-    """Where the implementation's 200,000-epoch run started, flat.
-
-    What its initialize_params returned during that very run (``run.start``). Where the run does
-    not carry it, two one-epoch runs tell whether training starts at the same point every time;
-    if it does, that is where the long run started too. If it does not (a random start), where the
-    long run started is unknown, and every figure that needs it follows from claim 2.1.
-    """
-    recorded = getattr(run, "start", None)
-    if recorded is not None:
-        return flat(recorded)
-    X, y = split.X_train, split.y_train
-    first, second = (impl.train(X, y, run.learning_rate, 1) for _ in range(2))
-    if first.start is None:  # its linear_train does not call initialize_params
-        return theta_of(*impl.initialize_params(X.shape[1]))
-    if not np.array_equal(first.start, second.start):
-        raise FollowsFrom(
-            "claim-2.1",
-            "training starts at a different point every run (its initialize_params is random), and the "
-            "200,000-epoch run did not record where it started",
-        )
-    return flat(first.start)
-
-
-#: The last update made: (impl, run, the Update or the error that refused it). One entry, held by
-#: identity: the step modules share it, and a later session (another --impl in one interpreter)
-#: replaces it.
-_LAST: list[tuple[Implementation, ArticleRun, Update | BaseException]] = []
-
-
-def article_update(impl: Implementation, split: Split, run: ArticleRun) -> Update:
-    """The implementation's update on the training rows, held to its 200,000-epoch run, once per session.
-
-    A refusal (its loop disagrees, or the run's start is unknown) is kept too, so that every
-    scenario that needs the update fails the same way without checking it again.
-    """
-    if not (_LAST and _LAST[0][0] is impl and _LAST[0][1] is run):
-        try:
-            start = run_start(impl, split, run)
-            label = "its own start (all zeros)" if not np.any(start) else "its own start"
-            update = Update.of(impl, split.X_train, split.y_train, start, label)
-            final = theta_of(run.gradient_descent.params["w"], run.gradient_descent.params["b"])
-            training = Training(run.loss_history, params_of(final), None, [], start=start)
-            update.check_run(run.learning_rate, training, label)
-            outcome: Update | BaseException = update
-        except AssertionError as error:
-            outcome = error
-        _LAST[:] = [(impl, run, outcome)]
-    outcome = _LAST[0][2]
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return outcome
-
-
 @pytest.fixture(scope="session")
 def diabetes_update(impl: Implementation, diabetes_split: Split, article_run: ArticleRun) -> Update:
     """The implementation's own update on the training rows, checked against its 200,000-epoch run
-    from the start that run used (this replaces the plugin's fixture of the same name)."""
-    return article_update(impl, diabetes_split, article_run)
+    from the start that run used (:meth:`tooling.update.Update.of_article_run`; this stands in for
+    the plugin's fixture of the same name)."""
+    return Update.of_article_run(impl, diabetes_split, article_run)
 
 
 def own_optimum_loss(impl: Implementation, split: Split, optimum: Fit) -> float:

@@ -119,7 +119,7 @@ def distances(path: np.ndarray, optimum) -> np.ndarray:
 
 
 @then("its parameters are closer to the least-squares optimum at every epoch than at the one before")
-def _(impl: Implementation, split, training: DiabetesTraining, diabetes_optimum):
+def _(request, impl: Implementation, split, training: DiabetesTraining, diabetes_optimum):
     # The loop does not expose its parameters epoch by epoch; the implementation's own update does,
     # once it reproduces this very run (every recorded loss and its final parameters) from where
     # this run started.
@@ -132,7 +132,9 @@ def _(impl: Implementation, split, training: DiabetesTraining, diabetes_optimum)
     # Strictly: I - alpha H is a contraction, and over 20,000 epochs the slowest direction still
     # shrinks by ~2e-7 of ~1300 per epoch, far above rounding.
     rises = np.flatnonzero(np.diff(gaps) >= 0)
-    with noting(_Provenance(tuple(update.applied(history.size, training.learning_rate)))):
+    lines = update.applied(history.size, training.learning_rate)
+    request.node.user_properties.append(("long run", " ".join(lines)))
+    with noting(_Provenance(tuple(lines))):
         that(
             rises.size == 0,
             expected="closer at every epoch",

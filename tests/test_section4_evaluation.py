@@ -10,7 +10,7 @@ import pytest
 import sklearn.metrics
 from checks import EPS, equals, flat, grows, noting, rounds_to, same_figures, significant, sizes, that
 from diabetes_steps import *  # noqa: F403  (shared steps register as fixtures in that namespace)
-from diabetes_steps import DiabetesTraining, own_optimum_loss, parse, run_start
+from diabetes_steps import DiabetesTraining, own_optimum_loss, parse
 from hypothesis import assume
 from hypothesis import given as for_all
 from hypothesis import strategies as st
@@ -19,6 +19,7 @@ from pytest_bdd import given, then, when
 from strategies import Problem, noisy_linear
 from tooling.binding import bind
 from tooling.implementation import Implementation, theta_of
+from tooling.update import run_start
 
 bind("section4_evaluation.feature", globals())
 
