@@ -176,7 +176,7 @@ def long_run(
 ) -> LongRun:
     """Score ``theta``, the update's result, and label it (see :class:`LongRun`)."""
     fitted = impl.fit(split, params_of(theta))
-    request.node.user_properties.append(("long run", " ".join(lines)))
+    request.node.user_properties.append(("long run", "\n".join(lines)))
     return LongRun(fitted.params, fitted.train_loss, fitted.test_r2, fitted.test_mse, tuple(lines))
 
 

@@ -133,7 +133,7 @@ def _(request, impl: Implementation, split, training: DiabetesTraining, diabetes
     # shrinks by ~2e-7 of ~1300 per epoch, far above rounding.
     rises = np.flatnonzero(np.diff(gaps) >= 0)
     lines = update.applied(history.size, training.learning_rate)
-    request.node.user_properties.append(("long run", " ".join(lines)))
+    request.node.user_properties.append(("long run", "\n".join(lines)))
     with noting(_Provenance(tuple(lines))):
         that(
             rises.size == 0,

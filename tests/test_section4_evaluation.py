@@ -306,7 +306,7 @@ def _(request, update, diabetes_optimum):
         middle = (low + high) // 2
         low, high = (low, middle) if within(middle) else (middle, high)
     lines = update.applied(high, 0.01)
-    request.node.user_properties.append(("long run", " ".join(lines)))
+    request.node.user_properties.append(("long run", "\n".join(lines)))
     return Needed(high, tuple(lines))
 
 

@@ -90,7 +90,9 @@ class Check:
     epochs: int
 
     def __str__(self) -> str:
-        return f"at learning rate {self.learning_rate:.6g} from {self.start}, epochs 1 to {self.epochs:,}"
+        return (
+            f"a run at learning rate {self.learning_rate:.6g} from {self.start}, epochs 1 to {self.epochs:,}"
+        )
 
 
 class _Sizes:
@@ -494,7 +496,7 @@ class Update:
         p = self.start.size
         scale = 10 * float(np.std(self.y)) if np.std(self.y) > 0 else 10.0
         point = scale * (-1.0) ** np.arange(p)
-        return point, f"another start (+-{scale:.4g} in turn)"
+        return point, f"another start (each parameter {scale:.4g}, signs alternating)"
 
     @classmethod
     def of_article_run(cls, impl: Implementation, split: Split, run: ArticleRun) -> Update:
@@ -515,14 +517,14 @@ class Update:
         return self._path(learning_rate, epochs, self.start)
 
     def applied(self, epochs: int, learning_rate: float, start: str | None = None) -> list[str]:
-        """What a figure from :meth:`descend` is, in two lines: the update applied ``epochs`` times,
-        and the runs of the implementation's own loop that update was checked against."""
-        checked = "; ".join(str(check) for check in self.checks) or "none"
+        """What a figure from :meth:`descend` is, a line each: the update applied ``epochs`` times,
+        and every run of the implementation's own loop that update was checked against."""
         return [
             f"the implementation's update (read off its linear_loss's gradient) applied {epochs:,} times "
-            f"at learning rate {learning_rate:.6g} from {start or self.start_label}, not its training loop",
-            f"that update was checked against its own training loop, every epoch's loss and the final "
-            f"parameters: {checked}",
+            f"at learning rate {learning_rate:.6g} from {start or self.start_label}, not its training loop;",
+            "that update agreed with its own training loop at every epoch (losses, final parameters) "
+            + ("of:" if self.checks else "of no run"),
+            *(f"  {check}" for check in self.checks),
         ]
 
 
