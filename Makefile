@@ -8,7 +8,7 @@ BASE_STAMP      := $(VENV)/.venv-stamp
 REPRODUCE_STAMP := $(VENV)/.reproduce-stamp
 DEV_STAMP       := $(VENV)/.dev-stamp
 
-.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-suite benchmark-gradcheck mutants mutation clean
+.PHONY: setup browser test lint reproduce spec report claims figure benchmark benchmark-suite benchmark-gradcheck mutants mutation styles clean
 
 setup: $(DEV_STAMP)
 
@@ -80,6 +80,11 @@ $(MUTATION_STAMP): pyproject.toml $(DEV_STAMP)
 	touch $(MUTATION_STAMP)
 mutation: $(MUTATION_STAMP)
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPATH=tests nice $(BIN)/python -m tooling.mutation $(MUTATE)
+
+## Every right implementation (tests/implementations/right_*.py) judged on every claim; fails unless each
+## passes all (right_flat.py: all but the claims about shapes). Minutes: a loop over the samples is slow.
+styles: setup
+	PYTHONPATH=tests $(BIN)/python -m tooling.styles
 
 ## How long the suite takes (the README's test command, one claim), with the machine: docs/benchmarks.md.
 benchmark-suite: setup browser

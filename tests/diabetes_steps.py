@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from checks import rounds_to, that
+from checks import noting, rounds_to, that
 from pytest_bdd import given, parsers, then, when
 from tooling.implementation import Implementation, Training, params_of, theta_of
 from tooling.update import Update
@@ -134,6 +134,44 @@ def _(article_run: ArticleRun) -> ArticleRun:
     return article_run
 
 
+def own_optimum_loss(impl: Implementation, split: Split, optimum: Fit) -> float:
+    """The implementation's own loss at the least-squares parameters: where its training is headed.
+
+    Convergence is judged against this, so a loss on another scale (without the one half, say)
+    that reaches its own optimum is judged on reaching it, not on its scale (claim 1.2 judges that).
+    """
+    return float(impl.loss(split.X_train, split.y_train)(theta_of(optimum.params["w"], optimum.params["b"])))
+
+
+@dataclass(frozen=True)
+class LongRun(Fit):
+    """A model from the implementation's update applied many times, scored, with what it is.
+
+    Attributes
+    ----------
+    provenance : tuple of str
+        The update applied N times at which rate from which start, and the runs of its own loop it
+        was checked against (:meth:`tooling.update.Update.applied`): added to any failure of a
+        step about it, and to the test's ``user_properties`` as ``("long run", text)``.
+    """
+
+    provenance: tuple[str, ...] = ()
+
+
+def long_run(
+    request: pytest.FixtureRequest,
+    impl: Implementation,
+    update: Update,
+    split: Split,
+    theta: np.ndarray,
+    lines,
+) -> LongRun:
+    """Score ``theta``, the update's result, and label it (see :class:`LongRun`)."""
+    fitted = impl.fit(split, params_of(theta))
+    request.node.user_properties.append(("long run", "\n".join(lines)))
+    return LongRun(fitted.params, fitted.train_loss, fitted.test_r2, fitted.test_mse, tuple(lines))
+
+
 @given(
     "the implementation's update on the training rows, checked against its own 200,000-epoch run",
     target_fixture="update",
@@ -153,20 +191,27 @@ def _(request, model, metric, value, decimals):
 @when(
     parse("the update is applied {epochs:Count} times at learning rate {rate:Rate}"), target_fixture="fitted"
 )
-def _(impl: Implementation, update: Update, diabetes_split: Split, epochs: int, rate: str) -> Fit:
-    theta = update.descend(learning_rate(rate, diabetes_split.X_train), epochs)
-    return impl.fit(diabetes_split, params_of(theta))
+def _(
+    request, impl: Implementation, update: Update, diabetes_split: Split, epochs: int, rate: str
+) -> LongRun:
+    alpha = learning_rate(rate, diabetes_split.X_train)
+    theta = update.descend(alpha, epochs)
+    return long_run(request, impl, update, diabetes_split, theta, update.applied(epochs, alpha))
 
 
 @then(parse("its parameters are {d:d} from the least-squares optimum's to the nearest whole number"))
 def _(fitted, diabetes_optimum, d):
     gap = distance(fitted.params, diabetes_optimum.params)
-    that(round(gap) == d, expected=f"{d} from the optimum", measured=f"{round(gap)} ({gap:.4g})")
+    with noting(fitted):
+        that(round(gap) == d, expected=f"{d} from the optimum", measured=f"{round(gap)} ({gap:.4g})")
 
 
 @then(parse("its training loss is {excess} % above the optimum's to two decimals"))
-def _(fitted, diabetes_optimum, excess):
-    rounds_to(100 * (fitted.train_loss / diabetes_optimum.train_loss - 1), excess, 2, " %")
+def _(impl: Implementation, diabetes_split: Split, fitted, diabetes_optimum, excess):
+    # Above the implementation's own loss at the optimum (own_optimum_loss).
+    optimum = own_optimum_loss(impl, diabetes_split, diabetes_optimum)
+    with noting(fitted):
+        rounds_to(100 * (fitted.train_loss / optimum - 1), excess, 2, " %")
 
 
 @dataclass(frozen=True)
@@ -184,6 +229,12 @@ def _(impl: Implementation, split: Split, epochs: int, rate: str) -> DiabetesTra
     return DiabetesTraining(impl.train(split.X_train, split.y_train, alpha, epochs), alpha, epochs)
 
 
+@then(parse("its training loss is {loss:Number} to two decimals"))
+def _(fitted, loss):
+    with noting(fitted):
+        rounds_to(fitted.train_loss, f"{loss:.2f}", 2)
+
+
 @when("least squares is solved on the training rows", target_fixture="fitted")
 def _(diabetes_optimum: Fit) -> Fit:
     return diabetes_optimum
@@ -196,7 +247,10 @@ def _(diabetes_optimum: Fit) -> Fit:
 def _(diabetes_gradient) -> np.ndarray:
     eigenvalues = np.linalg.eigvals(diabetes_gradient.hessian)
     # A Hessian is symmetric, so its eigenvalues are real; a "gradient" whose Jacobian is not
-    # symmetric is no gradient of any loss.
+    # symmetric is no gradient of any loss. Read off a right gradient, the Jacobian is symmetric up
+    # to its rounding, ~1e-13 of its norm, and an asymmetry makes eigenvalues complex only once it
+    # reaches the gap between two of them (9e-5 of the largest on the diabetes rows): a right
+    # gradient's are exactly real, 1e-9 lets through only what the solver itself rounds.
     that(
         float(np.abs(eigenvalues.imag).max()) <= 1e-9 * float(np.abs(eigenvalues).max()),
         expected="real eigenvalues (a symmetric Hessian)",

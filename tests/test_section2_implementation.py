@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from checks import derivatives_match, equals, loss_history, progress_report, same_as_printed, that
+from checks import (
+    EPS,
+    derivatives_match,
+    equals,
+    gradient_rounding,
+    grows,
+    loss_history,
+    loss_rounding,
+    progress_report,
+    same_as_printed,
+    start_of,
+    that,
+)
 from diabetes_steps import parse
 from hypothesis import given as for_all
 from pytest_bdd import parsers, then, when
@@ -30,10 +42,14 @@ class Trained:
 
     @cached_property
     def shorter(self) -> Training:
-        """The same run one epoch shorter: training starts from the same point every time, so it
-        ends where the last epoch of this one started (where its returned gradients are measured)."""
+        """The same run one epoch shorter, from the same start (its initialize_params made to return
+        where this run started), so it ends where the last epoch of this one started (where its
+        returned gradients are measured)."""
         epochs = len(self.run.loss_history) if self.run.loss_history is not None else 0
-        return self.impl.train(self.data.X, self.data.y, self.learning_rate, epochs - 1)
+        # A copy: a loop that updates its parameters in place (the article's w += ...) may write
+        # into the start it is given.
+        start = None if self.run.start is None else self.run.start.copy()
+        return self.impl.train(self.data.X, self.data.y, self.learning_rate, epochs - 1, start=start)
 
 
 # ---------------------------------------------------------------- When
@@ -48,6 +64,17 @@ def _(impl: Implementation, d: int):
 )
 def _(impl: Implementation, data: Problem, epochs: int, fraction: float) -> Training:
     return impl.train(data.X, data.y, fraction * linreg.stable_learning_rate(data.X), epochs)
+
+
+@when(
+    parse("the model trains for {epochs:d} epochs at {fraction:Fraction} the stable learning rate from zero"),
+    target_fixture="training",
+)
+def _(impl: Implementation, data: Problem, epochs: int, fraction: float) -> Training:
+    # Whether one step just above the bound lowers the loss depends on where it starts (the
+    # threshold 2|g|^2 / g^T H g is the gradient's there): this is the article's start, its own loop.
+    alpha = fraction * linreg.stable_learning_rate(data.X)
+    return impl.train(data.X, data.y, alpha, epochs, start=np.zeros(data.d + 1))
 
 
 @when(
@@ -96,7 +123,9 @@ def _(impl: Implementation, data: Problem, evaluated):
     # Central differences of the implementation's own loss; checks.derivatives_match derives the
     # tolerance from the step and the loss's size (rounding only: the loss is a quadratic).
     analytic = theta_of(evaluated.dw, evaluated.db)
-    derivatives_match(impl.loss(data.X, data.y), analytic, data.theta, data.n, source="from its dw, db")
+    derivatives_match(
+        impl.loss(data.X, data.y), analytic, data.X, data.y, data.theta, source="from its dw, db"
+    )
 
 
 @then("dw and db are the loss's derivatives wherever they are evaluated")
@@ -105,7 +134,7 @@ def _(impl: Implementation, any_problem):
     def check(p: Problem) -> None:
         evaluation = impl.linear_loss(p.X, p.y, p.w, p.b)
         analytic = theta_of(evaluation.dw, evaluation.db)
-        derivatives_match(impl.loss(p.X, p.y), analytic, p.theta, p.n, source="from its dw, db")
+        derivatives_match(impl.loss(p.X, p.y), analytic, p.X, p.y, p.theta, source="from its dw, db")
 
     check()
 
@@ -122,60 +151,76 @@ def _(training: Training):
     )
 
 
-@then("the loss after the first step is lower than the zero model's")
+@then("the loss after the first step is lower than the starting model's")
 def _(training: Training):
     history = loss_history(training)
     that(history[1] < history[0], expected=f"below {history[0]:.6g}", measured=f"{history[1]:.6g}")
 
 
-@then("the final loss is more than a billion times the zero model's")
+@then("the final loss is more than a billion times the starting model's")
 def _(training: Training):
-    if training.diverged:
-        return  # the loss overflowed on the way: more than any bound
-    history = loss_history(training)
-    that(
-        history[-1] > 1e9 * history[0],
-        expected=f"above {1e9 * history[0]:.3g}",
-        measured=f"{history[-1]:.3g}",
-    )
+    # Held only on losses seen to grow (checks.grows): the error along the top direction grows by
+    # 1.2 each epoch, its share of the loss by 1.44, ~1e63 over 400 epochs; a run that stops or
+    # refuses to run shows no growth.
+    grows(training, 1e9)
 
 
 # ---------------------------------------------------------------- Then: claim 2.5
-@then(parsers.parse("the history holds {epochs:d} losses, the first being the zero model's loss"))
+@then(parsers.parse("the history holds {epochs:d} losses, the first being the loss where it started"))
 def _(impl: Implementation, trained: Trained, data: Problem, epochs: int):
     history = loss_history(trained.run)
     equals(history.shape, (epochs,), "history shape")
-    zero = float(impl.linear_loss(data.X, data.y, np.zeros((data.d, 1)), 0.0).loss)
-    equals(float(history[0]), zero, "first loss")
+    # Where this run started (what its initialize_params returned during it: zero for the
+    # article's code); its loop may compute the loss another way than linear_loss does (the Gram
+    # matrix, say), so the two agree up to checks.loss_rounding there.
+    start = start_of(trained.run, impl, data.d)
+    first = float(impl.loss(data.X, data.y)(start))
+    allowed = loss_rounding(data.X, data.y, start)
+    that(
+        abs(float(history[0]) - first) <= allowed,
+        expected=f"first loss {first:.15g}, the loss at the start (within {allowed:.1g})",
+        measured=f"{float(history[0]):.15g}",
+    )
 
 
 @then("the returned gradients are those of the last epoch's starting parameters")
 def _(impl: Implementation, trained: Trained, data: Problem):
-    start = trained.shorter.params
-    evaluation = impl.linear_loss(data.X, data.y, start["w"], start["b"])
+    start = trained.shorter.theta
+    evaluation = impl.linear_loss(data.X, data.y, start[:-1].reshape(-1, 1), float(start[-1]))
     expected, got = (
         theta_of(evaluation.dw, evaluation.db),
         theta_of(trained.run.grads["dw"], trained.run.grads["db"]),
     )
-    # The same arithmetic on the same parameters; allow only a last-bit difference.
-    gap = float(np.abs(got - expected).max()) if got.shape == expected.shape else np.inf
+    # The same gradients at the same parameters, but the loop may compute them another way than
+    # linear_loss does (the Gram matrix X^T X / n, say): each is within checks.gradient_rounding of
+    # the exact value, so they may differ by twice that. The gradients one epoch early or late
+    # differ by alpha H g, ~1e-5 here, five orders above.
+    allowed = 2 * gradient_rounding(data.X, data.y, start)
+    excess = np.abs(got - expected) - allowed if got.shape == expected.shape else np.array([np.inf])
+    worst = int(np.argmax(excess))
     that(
-        gap <= 1e-14 * float(np.abs(expected).max()),
+        bool(np.all(excess <= 0)),
         expected="the gradients at the last epoch's start",
-        measured=f"gradients {gap:.3g} away",
+        measured=f"gradient {worst + 1} {abs(got - expected)[worst]:.3g} away (within {allowed[worst]:.2g})"
+        if got.shape == expected.shape
+        else f"{got.size} gradients",
     )
 
 
 @then("the returned parameters are one step against those gradients from the last epoch's start")
 def _(trained: Trained):
-    start, grads = theta_of(trained.shorter.params["w"], trained.shorter.params["b"]), trained.run.grads
-    expected = start - trained.learning_rate * theta_of(grads["dw"], grads["db"])
-    # One subtraction per entry: exact up to its own rounding.
-    gap = float(np.abs(trained.run.theta - expected).max())
+    start, grads = trained.shorter.theta, trained.run.grads
+    step = trained.learning_rate * theta_of(grads["dw"], grads["db"])
+    expected = start - step
+    # One product and one subtraction per entry, however the loop writes them (in place or not):
+    # each rounds once, so the parameters are within eps (|start| + |step|) of this.
+    allowed = EPS * (np.abs(start) + np.abs(step))
+    gap = np.abs(trained.run.theta - expected)
+    worst = int(np.argmax(gap - allowed))
     that(
-        gap <= 1e-14 * float(np.abs(expected).max()),
+        bool(np.all(gap <= allowed)),
         expected="one step from the last epoch's start",
-        measured=f"parameters {gap:.3g} away",
+        measured=f"parameter {worst + 1} {gap[worst]:.3g} away (within {allowed[worst]:.2g})",
     )
 
 

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from checks import equals, progress_report, rounds_to, same_as_printed, that
+from checks import (
+    equals,
+    flat,
+    loss_history,
+    loss_rounding,
+    noting,
+    progress_report,
+    rounds_to,
+    same_as_printed,
+    start_of,
+    that,
+)
 from diabetes_steps import *  # noqa: F403  (shared steps register as fixtures in that namespace)
 from diabetes_steps import DiabetesTraining, parse
 from pytest_bdd import then, when
 from tooling.binding import bind
 from tooling.implementation import Implementation, theta_of
+from tooling.update import Update
 
 from linreg.experiment import LEARNING_RATE
 
@@ -52,12 +66,15 @@ def _(run, epoch, loss, decimals):
 
 @then(parse("the loss at epoch {epoch:Count} is half the mean squared training target"))
 def _(run, epoch):
-    # The same sum in a different order (numpy here, the oracle): agreement to 1e-12 relative
-    # is rounding only.
-    half = float(np.mean(run.split.y_train**2) / 2)
+    # Half the mean squared target (numpy here, the oracle) is the loss at zero; the implementation
+    # may sum in another order, within checks.loss_rounding there (3e-13 of it), and numpy's own
+    # sum is within n eps of it.
+    X, y = run.split.X_train, run.split.y_train
+    half = float(np.mean(y**2) / 2)
+    allowed = loss_rounding(X, y, np.zeros(X.shape[1] + 1)) + X.shape[0] * 2.3e-16 * half
     that(
-        abs(run.loss_at(epoch) - half) <= 1e-12 * half,
-        expected=f"{half:.10g}, half the mean squared target",
+        abs(run.loss_at(epoch) - half) <= allowed,
+        expected=f"{half:.10g}, half the mean squared target (within {allowed:.1g})",
         measured=f"{run.loss_at(epoch):.10g}",
     )
 
@@ -102,30 +119,44 @@ def distances(path: np.ndarray, optimum) -> np.ndarray:
 
 
 @then("its parameters are closer to the least-squares optimum at every epoch than at the one before")
-def _(training: DiabetesTraining, diabetes_update, diabetes_optimum):
+def _(request, impl: Implementation, split, training: DiabetesTraining, diabetes_optimum):
     # The loop does not expose its parameters epoch by epoch; the implementation's own update does,
-    # once it reproduces this very run (its recorded losses and its final parameters).
-    history = training.training.loss_history
-    that(not training.training.diverged, expected="a finished run", measured="training diverged")
-    diabetes_update.check_run(training.learning_rate, history, training.training.theta)
-    gaps = distances(diabetes_update.path(training.learning_rate, training.epochs), diabetes_optimum)
+    # once it reproduces this very run (every recorded loss and its final parameters) from where
+    # this run started.
+    run = training.training
+    history = loss_history(run)
+    X, y = split.X_train, split.y_train
+    update = Update.of(impl, X, y, start_of(run, impl, X.shape[1]), "where this run started")
+    update.check_run(training.learning_rate, run, "where this run started")
+    gaps = distances(update.path(training.learning_rate, history.size), diabetes_optimum)
     # Strictly: I - alpha H is a contraction, and over 20,000 epochs the slowest direction still
     # shrinks by ~2e-7 of ~1300 per epoch, far above rounding.
     rises = np.flatnonzero(np.diff(gaps) >= 0)
-    that(
-        rises.size == 0,
-        expected="closer at every epoch",
-        measured=f"not closer at epochs {(rises + 1).tolist()[:5]}",
-    )
+    lines = update.applied(history.size, training.learning_rate)
+    request.node.user_properties.append(("long run", "\n".join(lines)))
+    with noting(_Provenance(tuple(lines))):
+        that(
+            rises.size == 0,
+            expected="closer at every epoch",
+            measured=f"not closer at epochs {(rises + 1).tolist()[:5]}",
+        )
+
+
+@dataclass(frozen=True)
+class _Provenance:
+    provenance: tuple[str, ...]
 
 
 @then(
     "its parameters end more than a thousand times farther from the least-squares optimum than they started"
 )
 def _(impl: Implementation, split, training: DiabetesTraining, diabetes_optimum):
-    if training.training.diverged:
-        return  # overflowed on the way: farther than any bound
-    start = theta_of(*impl.initialize_params(split.X_train.shape[1]))
+    # Where this very run started, and where it ended: 1.02 times farther every epoch along the
+    # top direction, ~4e8 after 1,000 epochs, far from overflowing, so a run that stops on the way
+    # (or refuses to run) shows nothing of it and fails.
+    run = training.training
+    loss_history(run)
+    start = start_of(run, impl, split.X_train.shape[1])
     optimum = theta_of(diabetes_optimum.params["w"], diabetes_optimum.params["b"])
-    first, last = np.linalg.norm(start - optimum), np.linalg.norm(training.training.theta - optimum)
+    first, last = np.linalg.norm(start - optimum), np.linalg.norm(flat(run.theta) - optimum)
     that(last > 1000 * first, expected=f"farther than {1000 * first:.4g}", measured=f"{last:.4g}")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import sklearn.metrics
-from checks import derivatives_match, equals, rounds_to, that
+from checks import derivatives_match, equals, flat, noting, rounds_to, that, to_decimals
 from diabetes_steps import *  # noqa: F403  (shared steps register as fixtures in that namespace)
-from diabetes_steps import distance, fit, parse, same_to_figures
-from pytest_bdd import then, when
+from diabetes_steps import distance, fit, parse, places, same_to_figures
+from pytest_bdd import parsers, then, when
 from sklearn.datasets import load_diabetes
 from tooling.binding import bind
 from tooling.failures import Mismatch
@@ -36,9 +36,43 @@ def _(run, gap, percent):
     rounds_to(100 * gap / run.sklearn.test_mse, percent, 1, " %")
 
 
-@then(parse("{model} weighs {feature} by {weight} to one decimal"))
+@then(parse("{model} weighs {feature} by {weight} to one decimal"), target_fixture="weighed")
 def _(request, model, feature, weight):
-    rounds_to(float(fit(request, model).params["w"][FEATURES.index(feature), 0]), weight, 1)
+    rounds_to(float(flat(fit(request, model).params["w"])[FEATURES.index(feature)]), weight, 1)
+    return feature
+
+
+@then(parse("that is {gap} from scikit-learn's weight to one decimal"))
+def _(run, sklearn_fit, weighed, gap):
+    # Gradient descent's weight minus scikit-learn's: the implementation's, so this can fail.
+    i = FEATURES.index(weighed)
+    rounds_to(float(flat(run.gradient_descent.params["w"])[i] - flat(sklearn_fit.params["w"])[i]), gap, 1)
+
+
+def alike(text: str) -> bool:
+    """'equal' or 'different', as a scenario says two rounded figures are."""
+    return text == "equal"
+
+
+alike.pattern = "equal|different"
+
+
+@then(
+    parsers.parse(
+        "rounded to {decimals:Places} decimals the two test R^2 are {same:Alike}",
+        extra_types={"Places": places, "Alike": alike},
+    )
+)
+def _(run, sklearn_fit, decimals, same):
+    ours, theirs = (
+        to_decimals(run.gradient_descent.test_r2, decimals),
+        to_decimals(sklearn_fit.test_r2, decimals),
+    )
+    that(
+        (ours == theirs) == same,
+        expected=f"{'equal' if same else 'different'} rounded R^2",
+        measured=f"{ours} (gradient descent) and {theirs} (scikit-learn)",
+    )
 
 
 @then(parse("its test mean squared error equals scikit-learn's to {figures:Places} significant figures"))
@@ -48,28 +82,31 @@ def _(fitted: Fit, sklearn_fit, figures):
     # amplified by at most the Hessian's condition number (5e4) to ~3e-8 relative in the worst
     # case; seven figures (5e-7) stay clear of it, while any model that is not scikit-learn's
     # (the article's is 1.6 % off) misses by far more.
-    that(
-        same_to_figures(np.array(fitted.test_mse), np.array(sklearn_fit.test_mse), figures),
-        expected=f"{sklearn_fit.test_mse:.10g}",
-        measured=f"{fitted.test_mse:.10g}",
-    )
+    with noting(fitted):
+        that(
+            same_to_figures(np.array(fitted.test_mse), np.array(sklearn_fit.test_mse), figures),
+            expected=f"{sklearn_fit.test_mse:.10g}",
+            measured=f"{fitted.test_mse:.10g}",
+        )
 
 
 @then(parse("its test mean squared error differs from scikit-learn's by {gap} to two decimals"))
 def _(fitted: Fit, sklearn_fit, gap):
-    rounds_to(abs(fitted.test_mse - sklearn_fit.test_mse), gap, 2)
+    with noting(fitted):
+        rounds_to(abs(fitted.test_mse - sklearn_fit.test_mse), gap, 2)
 
 
 @then("dw and db at gradient descent's parameters are the loss's derivatives there")
 def _(impl: Implementation, run):
     # Central differences of the implementation's own loss; checks.derivatives_match derives the
-    # tolerance from the step and the loss's size (here ~1e-10, against a bias gradient of 5e-6).
+    # tolerance from the steps and the sizes of the loss's terms: here about 1.6e-10 for db, whose
+    # value is 5e-6, and 8e-12 for the weights' (values 2e-3 to 3e-2).
     params = run.gradient_descent.params
     X, y = run.split.X_train, run.split.y_train
     evaluation = impl.linear_loss(X, y, params["w"], params["b"])
     theta = theta_of(params["w"], params["b"])
     derivatives_match(
-        impl.loss(X, y), theta_of(evaluation.dw, evaluation.db), theta, X.shape[0], source="from its dw, db"
+        impl.loss(X, y), theta_of(evaluation.dw, evaluation.db), X, y, theta, source="from its dw, db"
     )
 
 
@@ -81,11 +118,12 @@ def _(fitted, sklearn_fit, figures):
         theta_of(sklearn_fit.params["w"], sklearn_fit.params["b"]),
     )
     worst = int(np.argmax(np.abs(ours - theirs) / np.abs(theirs)))
-    that(
-        same_to_figures(ours, theirs, figures),
-        expected=f"parameter {worst + 1} = {theirs[worst]:.10g}",
-        measured=f"{ours[worst]:.10g}",
-    )
+    with noting(fitted):
+        that(
+            same_to_figures(ours, theirs, figures),
+            expected=f"parameter {worst + 1} = {theirs[worst]:.10g}",
+            measured=f"{ours[worst]:.10g}",
+        )
 
 
 @then(parse("gradient descent's parameters are {d:d} from scikit-learn's to the nearest whole number"))

@@ -41,6 +41,16 @@ TRAINING_CLAIMS = {
     "claim-6.5",
 }
 
+#: The claims that hold wherever training starts, and their step modules (without the run of
+#: the article's 200,000 epochs, whose figures remember the start).
+START_INDEPENDENT = "claim-2.1 or claim-1.4 or claim-2.4 or claim-2.5 or claim-3.5"
+START_MODULES = (
+    SECTION[1],
+    SECTION[2],
+    "tests/test_section3_training.py",
+    "tests/test_properties_descent.py",
+)
+
 #: name -> (the run, the claims it must fail). Started as soon as collection finishes.
 CASES: dict[str, tuple[Run, set[str]]] = {
     "halved_step": (
@@ -93,7 +103,29 @@ CASES: dict[str, tuple[Run, set[str]]] = {
         {"claim-2.2"},
     ),
     "ascent": (Run.judging(f"{IMPLEMENTATIONS}/ascent.py", "claim-6.1", (SECTION[6],)), {"claim-6.1"}),
+    "clamped_predict": (
+        Run.judging(f"{IMPLEMENTATIONS}/clamped_predict.py", "claim-4.1", (SECTION[4],)),
+        {"claim-4.1"},
+    ),
+    "subset_gradient": (
+        Run.judging(f"{IMPLEMENTATIONS}/subset_gradient.py", "claim-2.3", (SECTION[2],)),
+        {"claim-2.3"},
+    ),
+    "refuses_large_rate": (
+        Run.judging(
+            f"{IMPLEMENTATIONS}/refuses_large_rate.py", "claim-2.4 or claim-6.4", (SECTION[2], SECTION[6])
+        ),
+        {"claim-2.4", "claim-6.4"},
+    ),
+    **{
+        start: (Run.judging(f"{IMPLEMENTATIONS}/{start}.py", START_INDEPENDENT, START_MODULES), {"claim-2.1"})
+        for start in ("random_start", "ones_start")
+    },
 }
+#: Starting elsewhere is one mistake (claim 2.1): judged on the claims that hold from any start,
+#: these implementations must fail that one and nothing else (the figures of the article's run
+#: that remember the start fail too; ``make mutants`` shows them).
+ONLY = {"random_start", "ones_start"}
 PYTEST_RUNS = {name: run for name, (run, _) in CASES.items()}
 
 
@@ -109,6 +141,14 @@ def test_the_spec_rejects_it_naming_the_claims_it_breaks(judged: dict[str, Outco
     missing = breaks - judgement.failed_claims
     assert not missing, (
         f"{name} should fail {sorted(missing)}; its run failed {sorted(judgement.failed_claims)}"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ONLY))
+def test_it_fails_nothing_but_its_mistake(judged: dict[str, Outcome], name: str) -> None:
+    judgement, (_, breaks) = judged[name], CASES[name]
+    assert judgement.failed_claims == breaks, (
+        f"{name} should fail only {sorted(breaks)}; its run failed {sorted(judgement.failed_claims)}"
     )
 
 

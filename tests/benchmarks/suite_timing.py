@@ -25,6 +25,7 @@ PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 #: the report in a browser, the docs' commands) or start interpreters of their own.
 SELF_RUNS = [
     "tests/test_wrong_implementations.py",
+    "tests/test_right_implementations.py",
     "tests/test_report.py",
     "tests/test_spec_tooling.py",
     "tests/test_streams_and_signals.py",

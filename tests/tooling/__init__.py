@@ -15,5 +15,7 @@
 * :mod:`tooling.mutants`: every wrong implementation on every claim (``make mutants``);
 * :mod:`tooling.mutation`: a mutation-testing engine (cosmic-ray) over a right implementation,
   the spec as its test (``make mutation``);
+* :mod:`tooling.styles`: every right implementation on every claim (``make styles``);
+* :mod:`tooling.rounding`: how much rounding right arithmetic may show, for the steps and the update;
 * :mod:`tooling.plugin`: the pytest hooks and session fixtures that tie these together.
 """

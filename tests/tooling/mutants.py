@@ -1,12 +1,13 @@
 """Can every scenario fail? Run the whole spec against every wrong implementation and see.
 
 Usage: ``make mutants`` (``PYTHONPATH=tests python -m tooling.mutants``). Each file in
-tests/implementations/ other than reader.py (right) and missing_predict.py (refused before
-anything runs) is judged on every claim, two at a time. The script prints, for each, the
-claims it fails, then every scenario that no wrong implementation fails, leaving out those
-tagged ``@reference`` (the article's data and scikit-learn's own figures, the same whatever
-is judged). An outline counts as failed when any of its examples fails. It exits 1 if a
-scenario is left, so that a new scenario no mistake can reach is noticed.
+tests/implementations/ other than reader.py and right_*.py (right: ``make styles`` judges
+those) and missing_predict.py (refused before anything runs) is judged on every claim, two at
+a time. The script prints, for each, the claims it fails, then every scenario that no wrong
+implementation fails, leaving out those tagged ``@reference`` (the article's data and
+scikit-learn's own figures, the same whatever is judged). An outline counts as failed when any
+of its examples fails. It exits 1 if a scenario is left, so that a new scenario no mistake can
+reach is noticed.
 
 The suite's own check (tests/test_wrong_implementations.py) runs each wrong implementation
 only on the claims its mistake is about; this is the whole picture, in about a minute.
@@ -37,7 +38,9 @@ def judge(path: Path) -> str:
 
 
 def main() -> int:
-    wrong = sorted(p for p in IMPLEMENTATIONS.glob("*.py") if p.name not in NOT_WRONG)
+    wrong = sorted(
+        p for p in IMPLEMENTATIONS.glob("*.py") if p.name not in NOT_WRONG and not p.name.startswith("right_")
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         outputs = dict(zip(wrong, pool.map(judge, wrong), strict=True))
     failed: set[tuple[str, str]] = set()

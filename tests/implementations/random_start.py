@@ -1,0 +1,47 @@
+"""A reader's implementation with one mistake: the weights start at random.
+
+The article says random initialisation is also common; it is not what the article does.
+Standard normal weights, a new draw each run: training starts elsewhere (claim 2.1), so every
+figure of the article's run that still remembers the start differs (the loss at epoch 1,
+claim 3.3, among them). Everything that does not depend on the start must still pass: the
+loop is right, and runs from wherever it started.
+"""
+
+import numpy as np
+
+
+def initialize_params(dims):
+    return np.random.default_rng().standard_normal((dims, 1)), 0
+
+
+def linear_loss(X, y, w, b):
+    n = X.shape[0]
+    y_hat = X.dot(w) + b
+    error = y_hat - y
+    loss = (error**2).sum() / (2 * n)
+    dw = X.T.dot(error) / n
+    db = error.sum() / n
+    return y_hat, loss, dw, db
+
+
+def linear_train(X, y, learning_rate=0.01, epochs=10000):
+    loss_his = []
+    w, b = initialize_params(X.shape[1])
+    for epoch in range(1, epochs + 1):
+        _, loss, dw, db = linear_loss(X, y, w, b)
+        w = w - learning_rate * dw
+        b = b - learning_rate * db
+        loss_his.append(loss)
+        if epoch % 10000 == 0:
+            print("epoch %d loss %f" % (epoch, loss))
+    return loss_his, {"w": w, "b": b}, {"dw": dw, "db": db}
+
+
+def predict(X, params):
+    return X.dot(params["w"]) + params["b"]
+
+
+def r2_score(y_test, y_pred):
+    residual = ((y_test - y_pred) ** 2).sum()
+    spread = ((y_test - y_test.mean()) ** 2).sum()
+    return 1 - residual / spread
