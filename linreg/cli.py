@@ -264,7 +264,8 @@ def _reproduce(args: argparse.Namespace, *, parser: argparse.ArgumentParser) -> 
     try:
         # Created only now: a run that fails before this point leaves no folder behind.
         args.out.mkdir(parents=True, exist_ok=True)
-        path = plot_loss_curve(run.loss_history, target, optimum_loss=run.optimum.train_loss)
+        with _terminable():
+            path = plot_loss_curve(run.loss_history, target, optimum_loss=run.optimum.train_loss)
     except OSError as exc:
         fail(1, f"cannot write {exc.filename if exc.filename else target}: {exc.strerror or exc}")
     _say(f"Loss curve written to {path}")
@@ -390,8 +391,13 @@ def _stdout_writes() -> Iterator[None]:
 
 
 class _Terminated(BaseException):
-    """SIGTERM (or SIGHUP), raised where the process was, so that ``finally`` blocks run:
-    the figure's temporary file is removed, as on Ctrl-C."""
+    """SIGTERM (or SIGHUP) while the figure is written, raised where the process was, so that
+    ``finally`` blocks run: the figure's temporary file is removed, as on Ctrl-C.
+
+    Only there: a handler runs between two Python instructions, never inside a C call, so a
+    process stuck in one (a library loading under a memory limit) would ignore SIGTERM. Until
+    the figure, SIGTERM keeps its default and ends the process at once, with nothing to clean.
+    """
 
 
 def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
@@ -400,7 +406,7 @@ def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
 
 @contextlib.contextmanager
 def _terminable() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into :class:`_Terminated` while ``main`` runs, then restore."""
+    """Turn SIGTERM and SIGHUP into :class:`_Terminated` inside the block, then restore them."""
     if threading.current_thread() is not threading.main_thread():  # signal.signal needs the main thread
         yield
         return
@@ -434,16 +440,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _note(f"{PROG}: error: stdout is closed, so the output would be lost; redirect it instead")
         return 1
     try:
-        with _terminable():
-            try:
-                parser = build_parser()
-                args = parse(parser, sys.argv[1:] if argv is None else list(argv))
-                status: int = args.handler(args)
-            except SystemExit:  # --help, --version and errors print before they exit
-                _flush_stdout()
-                raise
+        try:
+            parser = build_parser()
+            args = parse(parser, sys.argv[1:] if argv is None else list(argv))
+            status: int = args.handler(args)
+        except SystemExit:  # --help, --version and errors print before they exit
             _flush_stdout()
-            return status
+            raise
+        _flush_stdout()
+        return status
     except KeyboardInterrupt:
         _note(f"{PROG}: interrupted")
         return EXIT_INTERRUPTED

@@ -347,3 +347,19 @@ def test_sigterm_while_the_figure_is_written_leaves_nothing_behind(tmp_path, mon
     assert status == EXIT_TERMINATED == 143
     assert capsys.readouterr().err.splitlines() == ["linreg: terminated (SIGTERM)"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_keeps_its_default_until_the_figure(tmp_path, monkeypatch, capsys, no_figure):
+    # A Python handler runs only between instructions: a process stuck in a C call (a library
+    # loading under a memory limit) would ignore a SIGTERM it handles. So main handles it only
+    # while the figure is written, where a partial file must be cleaned up.
+    seen: list[object] = []
+    train = linreg.cli.run_article
+
+    def watched(*args, **kwargs):
+        seen.append(signal.getsignal(signal.SIGTERM))
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(linreg.cli, "run_article", watched)
+    assert main(["reproduce", "--epochs", "20", "--out", str(tmp_path)]) == 0
+    assert seen == [signal.getsignal(signal.SIGTERM)]
