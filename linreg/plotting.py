@@ -7,6 +7,7 @@ import itertools
 import math
 import os
 import secrets
+import warnings
 from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
@@ -99,7 +100,10 @@ def plot_loss_curve(
         _plot_excess(fig.add_subplot(1, 2, 2), losses, epochs, shown - optimum_loss, optimum_loss)
     path = Path(path)
     metadata = {"Description": describe_run(losses, optimum_loss)}
-    with _partial_file(path) as (partial, stream):
+    with _partial_file(path) as (partial, stream), warnings.catch_warnings():
+        # The legends' "best" places are found when the figure is drawn; matplotlib warns when
+        # that takes over a second, which on a busy machine it does. Timing, not a fault.
+        warnings.filterwarnings("ignore", message='Creating legend with loc="best" can be slow')
         fig.savefig(stream, format="png", dpi=100, metadata=metadata)
         stream.close()
         os.replace(partial, path)
