@@ -119,11 +119,15 @@ class _Parser(argparse.ArgumentParser):
         # with nothing written; on stdout that is a failure to report (see _stdout_writes).
         if not message:
             return
-        if file is not None and file is sys.stdout:
+        file = sys.stderr if file is None else file
+        if file is sys.stdout:
             with _stdout_writes():
-                sys.stdout.write(message)
-        else:
-            _note(message.rstrip("\n"))
+                file.write(message)
+            return
+        try:
+            file.write(message)
+        except (AttributeError, OSError):  # no stderr (closed), or one that refuses: nothing to tell
+            pass
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
