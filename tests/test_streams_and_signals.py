@@ -90,16 +90,29 @@ class FailAtNumpy:
 sys.meta_path.insert(0, FailAtNumpy())
 """
 
-# Each run draws the figure of a history of its own length into one shared path, as
-# `linreg reproduce` does, and prints the description its PNG should carry.
+# Runs drawing the figure of a history of its own length each into one shared path, as
+# `linreg reproduce` does: processes forked from one interpreter once it has loaded matplotlib,
+# so that they draw at the same moment (and the libraries load once, not once per run). Each
+# prints its exit status and the description its PNG carries.
 DRAW_INTO = """
-import sys
+import os, sys, traceback
 import numpy as np
 from linreg.plotting import describe_run, plot_loss_curve
 
-history = np.geomspace(1e4, 1e3, int(sys.argv[2]))
-plot_loss_curve(history, sys.argv[1], optimum_loss=900.0)
-print(describe_run(history, 900.0))
+children = {}
+for k in range(int(sys.argv[2])):
+    history = np.geomspace(1e4, 1e3, 300 + k)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            plot_loss_curve(history, sys.argv[1], optimum_loss=900.0)
+            os._exit(0)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+    children[pid] = describe_run(history, 900.0)
+for pid, description in children.items():
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), description)
 """
 CONCURRENT_RUNS = 4
 
@@ -144,12 +157,11 @@ def start_early() -> None:
         "version into /dev/full": ([command, "--version"], {"stdout": full}, {}),
         "closed stdout": ([command, "--version"], {"stdout": None, "preexec_fn": _close_stdout}, {}),
     }
-    for k in range(CONCURRENT_RUNS):
-        cases[f"concurrent {k}"] = (
-            ["-c", DRAW_INTO, str(base / "shared" / "loss_curve.png"), str(300 + k)],
-            {"preexec_fn": _in_background()},
-            {},
-        )
+    cases["concurrent"] = (
+        ["-c", DRAW_INTO, str(base / "shared" / "loss_curve.png"), str(CONCURRENT_RUNS)],
+        {"preexec_fn": _in_background()},
+        {},
+    )
     (base / "shared").mkdir()
     for name, (arguments, streams, env) in cases.items():
         out = base / name.replace(" ", "-").replace(",", "").replace("/", "")
@@ -234,11 +246,13 @@ def test_what_happens_before_or_around_the_command_is_one_line(finished, case, s
 def test_concurrent_runs_into_one_folder_leave_one_whole_figure(finished):
     # Each run renames its own temporary file over the target, so the target is always one
     # run's whole PNG (the last rename's), every run succeeds, and no temporary file is left.
-    runs = [finished[f"concurrent {k}"] for k in range(CONCURRENT_RUNS)]
-    assert [(run.status, run.stderr) for run in runs] == [(0, b"")] * CONCURRENT_RUNS
-    folder = runs[0].out.parent / "shared"
+    result = finished["concurrent"]
+    runs = [line.split(" ", 1) for line in result.stdout.decode().splitlines()]
+    assert (result.status, result.stderr) == (0, b"")
+    assert [status for status, _ in runs] == ["0"] * CONCURRENT_RUNS
+    folder = result.out.parent / "shared"
     assert [path.name for path in folder.iterdir()] == ["loss_curve.png"]
     with Image.open(folder / "loss_curve.png") as image:
         image.load()  # decodes every byte: a PNG followed by part of another fails here
         description = image.text["Description"]
-    assert description in {run.stdout.decode().strip() for run in runs}
+    assert description in {description for _, description in runs}
