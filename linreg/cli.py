@@ -24,6 +24,7 @@ import signal
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -287,7 +288,11 @@ def _import_experiment_libraries(fail: Callable[[int, str], NoReturn]) -> None:
     os.environ["MPLBACKEND"] = "agg"
     for module, distribution in EXPERIMENT_LIBRARIES:
         try:
-            importlib.import_module(module)
+            with warnings.catch_warnings():
+                # joblib (through scikit-learn) warns at import when it cannot make its
+                # semaphores, as under a file-size limit; linreg runs nothing in parallel.
+                warnings.filterwarnings("ignore", message=".*joblib will operate in serial mode")
+                importlib.import_module(module)
         except ImportError as exc:
             if memory_exhausted(exc):
                 fail(1, f"out of memory while loading {distribution}: {_first_line(exc)}")

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -375,3 +376,19 @@ def test_a_busy_machine_adds_no_warning_to_the_figure(tmp_path, monkeypatch):
     monkeypatch.setattr(matplotlib.legend.time, "perf_counter", lambda: float(next(readings)))
     path = real_plot_loss_curve(np.geomspace(10.0, 1.0, 50), tmp_path / "loss_curve.png")
     assert path.stat().st_size > 0
+
+
+def test_joblibs_warning_under_a_file_size_limit_is_not_shown(tmp_path, monkeypatch, capsys, no_figure):
+    # Under `ulimit -f 0` joblib cannot make its semaphores and warns while scikit-learn loads:
+    # a second line beside the one that says stdout cannot be written.
+    real = importlib.import_module
+
+    def warning_joblib(name, *args, **kwargs):
+        if name == "sklearn":
+            message = "[Errno 27] File too large.  joblib will operate in serial mode"
+            warnings.warn(message, UserWarning, stacklevel=2)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(linreg.cli.importlib, "import_module", warning_joblib)
+    assert main(["reproduce", "--epochs", "20", "--out", str(tmp_path)]) == 0  # an error if it escaped
+    assert capsys.readouterr().err == ""

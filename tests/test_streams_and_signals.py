@@ -65,6 +65,10 @@ def _close_stdout() -> None:
     os.close(1)
 
 
+def _no_files() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
 def _in_background(*steps: Callable[[], None]) -> Callable[[], None]:
     # Run in the child before linreg starts: a lower priority, so that the suite's own
     # process keeps its core, then the case's own setup.
@@ -156,6 +160,14 @@ def start_early() -> None:
         "memory at import": ([command, "--version"], {}, {**at_import, "LINREG_TEST_FAIL": "memory"}),
         "version into /dev/full": ([command, "--version"], {"stdout": full}, {}),
         "closed stdout": ([command, "--version"], {"stdout": None, "preexec_fn": _close_stdout}, {}),
+        "version past a file-size limit": (
+            [command, "--version"],
+            {
+                "stdout": os.open(base / "version.txt", os.O_WRONLY | os.O_CREAT),
+                "preexec_fn": _no_files,
+            },
+            {},
+        ),
     }
     cases["concurrent"] = (
         ["-c", DRAW_INTO, str(base / "shared" / "loss_curve.png"), str(CONCURRENT_RUNS)],
@@ -231,6 +243,7 @@ def test_a_file_size_limit_is_one_line_and_leaves_no_partial_png(finished):
         ("interrupt at import", 130, "linreg: interrupted"),
         ("memory at import", 1, "linreg: error: out of memory while loading linreg"),
         ("version into /dev/full", 1, "linreg: error: cannot write to stdout: No space left on device"),
+        ("version past a file-size limit", 1, "linreg: error: cannot write to stdout: File too large"),
         (
             "closed stdout",
             1,
