@@ -10,7 +10,8 @@ written, out of memory), 2 a bad option (including an ``--out`` that cannot be w
 a learning rate ``--exact`` cannot take, found before training), 130 interrupted (Ctrl-C),
 141 stdout closed early (``| head``), which ends the run quietly as SIGPIPE ends other
 command-line tools, 143 terminated (SIGTERM). An interrupt while Python loads the package,
-before :func:`main` runs, is the installed ``linreg`` script's to report (scripts/linreg.py).
+before :func:`main` runs, is the installed ``linreg`` script's to report (scripts/linreg.py);
+``python -m linreg`` has no such guard, Python loading the package before any of its code.
 """
 
 from __future__ import annotations
