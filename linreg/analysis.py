@@ -173,12 +173,14 @@ def stable_learning_rate(X: np.ndarray) -> float:
 def least_squares(X: np.ndarray, y: np.ndarray) -> Params:
     """Exact minimiser of the article's loss, with intercept.
 
-    Centres ``X`` and ``y`` and solves the centred problem with ``numpy.linalg.lstsq``
-    (an SVD, never an explicit inverse); the intercept follows from the means.
-    When several minimisers exist it returns the one with the smallest ``w``.
-    ``X`` and ``y`` are each divided by a power of two first (exact, and the same for
-    every column, so the smallest ``w`` stays the smallest), so that centring and the
-    SVD never overflow.
+    Centres ``X`` and ``y``, scales each centred column to a largest value between 0.5 and
+    1, and solves the scaled problem with ``numpy.linalg.lstsq`` (an SVD, never an explicit
+    inverse); the weights are scaled back and the intercept follows from the means. Every
+    scaling is by a power of two, so it is exact. Scaling each column makes the answer as
+    accurate as the columns' shapes allow, whatever their sizes: columns of sizes 3e7 and
+    3e-8 side by side, or one near 5e307, are solved as if both were of size 1, where an
+    unscaled solver takes the smaller column for numerically zero. When several minimisers
+    exist (collinear columns) it returns the one with the smallest ``w``.
 
     Parameters
     ----------
@@ -207,18 +209,28 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> Params:
     """
     X = as_matrix(X)
     y = as_column(y, X.shape[0])
-    e_x, e_y = exponent(X), exponent(y)
-    X_s, y_s = np.ldexp(X, -e_x), np.ldexp(y, -e_y)  # every value below 1 in size
-    x_mean = X_s.mean(axis=0, keepdims=True)
-    y_mean = float(y_s.mean())
+    # Each column, and y, below 1 in size, so that the means and the centring cannot overflow...
+    e_x, e_y = _column_exponents(X), exponent(y)
+    X_1, y_1 = np.ldexp(X, -e_x), np.ldexp(y, -e_y)
+    x_mean = X_1.mean(axis=0)
+    y_mean = float(y_1.mean())
+    centred = X_1 - x_mean
+    # ...then each centred column to a largest value in [0.5, 1): columns 2^g apart in size
+    # are then one size, and the SVD's rank and accuracy depend on their shapes alone.
+    f_x = _column_exponents(centred)
+    X_s = np.ldexp(centred, -f_x)
     try:
-        w_s, *_ = np.linalg.lstsq(X_s - x_mean, y_s - y_mean, rcond=None)
+        v, _, rank, _ = np.linalg.lstsq(X_s, y_1 - y_mean, rcond=None)
+        # w = v 2^(e_y - e_x - f_x): one row of X_s per unit of its column.
+        g = e_x + f_x
+        if rank < X.shape[1]:
+            v = _smallest_weights(X_s, v, rank, g)
     except np.linalg.LinAlgError as error:
         raise ValueError(f"least squares on X and y failed: LAPACK's SVD reports {error}") from None
-    # w = w_s 2^(e_y - e_x); b = y_mean - x_mean @ w, in units of 2^e_y.
     with np.errstate(over="ignore"):
-        w = np.ldexp(w_s, e_y - e_x)
-        b = float(np.ldexp(y_mean - float((x_mean @ w_s).item()), e_y))
+        w = np.ldexp(v, (e_y - g)[:, None])
+        # b = y_mean - x_mean @ w, in units of 2^e_y: x_mean_j w_j = x_mean_1j v_j 2^(e_y - f_j).
+        b = math.ldexp(y_mean - float(np.sum(np.ldexp(x_mean * v[:, 0], -f_x))), e_y)
     if not (np.all(np.isfinite(w)) and math.isfinite(b)):
         raise ValueError(
             f"the least-squares solution is beyond float64's range: y (largest |y| "
@@ -226,6 +238,28 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> Params:
             f"{float(np.max(np.abs(X))):.3g}); rescale y or X"
         )
     return {"w": w, "b": b}
+
+
+def _column_exponents(A: np.ndarray) -> np.ndarray:
+    """Per column, the power of two e with max|column| / 2**e in [0.5, 1) (0 for a zero column)."""
+    return np.frexp(np.max(np.abs(A), axis=0))[1].astype(np.int64)
+
+
+def _smallest_weights(X_s: np.ndarray, v: np.ndarray, rank: int, g: np.ndarray) -> np.ndarray:
+    """Of the scaled minimisers ``v + null(X_s)``, the one whose ``w = v 2^-g`` (up to a common
+    power of two) is smallest: lstsq's own choice is the smallest ``v``, another point when
+    collinear columns are of different sizes."""
+    # The null space of X_s, from the SVD of its R factor (d x d at most, whatever n).
+    _, _, Vt = np.linalg.svd(np.linalg.qr(X_s, mode="r"), full_matrices=True)
+    null = Vt[rank:].T
+    # In w's units: each row j times 2^-g_j, and all times 2^min(g), so that nothing overflows;
+    # a null direction that underflows there has no size in w. Project w out of the null space,
+    # w - Q Q^T w, with Q an orthonormal basis of its directions that have a size.
+    shift = (int(g.min()) - g)[:, None]
+    U, sizes, _ = np.linalg.svd(np.ldexp(null, shift), full_matrices=False)
+    Q = U[:, sizes > sizes.max(initial=0.0) * max(null.shape) * np.finfo(np.float64).eps]
+    w = np.ldexp(v, shift)
+    return np.ldexp(w - Q @ (Q.T @ w), -shift)
 
 
 class _Expansion(NamedTuple):

@@ -30,10 +30,6 @@ from linreg.analysis import stable_learning_rate
 
 Callback = Callable[[int, float, np.ndarray, float], None]
 
-# R^2 refuses targets whose spread about their mean is this many float64 epsilons of their
-# size or less (see r2_score): there rounding would be more than 1 % of the variance.
-_CONSTANT_ULPS = 200
-
 
 class TrainingDiverged(FloatingPointError):
     """The loss stopped being finite during training (the learning rate is too large).
@@ -300,7 +296,7 @@ def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
     Parameters
     ----------
     y_test : ndarray of shape (n_samples, 1) or (n_samples,)
-        True targets; must not be all equal, even up to rounding (R^2 is undefined then).
+        True targets; must not be all equal (R^2 is undefined then).
     y_pred : ndarray of shape (n_samples, 1) or (n_samples,)
         Predictions. A flat and a column array are paired row by row, never
         broadcast against each other.
@@ -314,9 +310,10 @@ def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
     Raises
     ------
     ValueError
-        If ``y_test`` is constant up to rounding (its spread about its mean is at most
-        200 float64 epsilons of its largest value, where rounding would be more than 1 %
-        of its variance), or if R^2 is below float64's most negative number.
+        If every value of ``y_test`` is the same, or if R^2 is below float64's most
+        negative number. Targets that differ at all are accepted, however close: the
+        variance is computed about one of the targets, so that it is accurate to a few
+        ulps even for values such as nanosecond timestamps or ``1e15 + [0, 2, 4, 6]``.
 
     Examples
     --------
@@ -326,26 +323,34 @@ def r2_score(y_test: np.ndarray, y_pred: np.ndarray) -> float:
     0.0
     """
     y_true, y_pred = _paired(y_test, y_pred, "y_test")
-    n = y_true.shape[0]
-    # Both sums in units of powers of two (exact), so neither overflows unless R^2 does.
-    e_tot = exponent(y_true)
-    t = np.ldexp(y_true, -e_tot)
-    mean = t.mean()
-    mean += (t - mean).mean()  # corrected two-pass mean: within about an ulp of the true mean
-    ss_tot = float(np.sum((t - mean) ** 2))
-    # Each deviation t - mean then carries a rounding error of about eps * max|t|, which
-    # bounds the relative error of ss_tot by about 2 eps max|t| / rms. Below an rms of
-    # _CONSTANT_ULPS * eps * max|t| that exceeds 1 %: the spread is rounding, not variance.
-    spread = math.sqrt(ss_tot / n)
-    if spread <= _CONSTANT_ULPS * np.finfo(np.float64).eps * float(np.max(np.abs(t))):
+    t = y_true[:, 0]
+    # The variance about a middle target c (a median: |mean - c| <= the standard deviation),
+    # sum (t - c)^2 - (sum (t - c))^2 / n. Each t - c is one correctly rounded subtraction,
+    # and the correction is at most half the first sum, so ss_tot is accurate to about n eps
+    # relative: nothing cancels, however large the targets are beside their spread. An
+    # exactly rounded mean would not do: its error of half an ulp of the targets' size can
+    # exceed their spread.
+    c = float(np.partition(t, (t.size - 1) // 2)[(t.size - 1) // 2])
+    with np.errstate(over="ignore"):
+        deviation = t - c
+    if not np.any(deviation):
         raise ValueError(
-            f"y_test is constant up to rounding (values {float(y_true.min())!r} to {float(y_true.max())!r}), "
-            "so its variance, R^2's denominator, is numerically zero and R^2 is undefined"
+            f"y_test is constant (every value is {c!r}), so its variance, R^2's denominator, is "
+            "zero and R^2 is undefined"
         )
+    # In units of a power of two (exact), so that neither sum overflows nor underflows unless
+    # R^2 does: t - c can overflow for targets near float64's limit, so it is formed scaled.
+    e_tot = exponent(y_true)
+    deviation = np.ldexp(t, -e_tot) - math.ldexp(c, -e_tot)
+    e_dev = exponent(deviation)
+    d = np.ldexp(deviation, -e_dev)
+    ss_tot = float(np.sum(d * d)) - float(np.sum(d)) ** 2 / d.size
     e_res = exponent(y_true, y_pred)
     residual = np.ldexp(y_true, -e_res) - np.ldexp(y_pred, -e_res)
+    e_r = exponent(residual)
+    r = np.ldexp(residual, -e_r)
     try:
-        unexplained = math.ldexp(float(np.sum(residual * residual)) / ss_tot, 2 * (e_res - e_tot))
+        unexplained = math.ldexp(float(np.sum(r * r)) / ss_tot, 2 * (e_res + e_r - e_tot - e_dev))
     except OverflowError:
         raise ValueError(
             f"R^2 is below -{FLOAT64_MAX:.4g}: y_pred is too far from y_test for float64"

@@ -1,7 +1,8 @@
 """Property-based gradient checks: Hypothesis strategies and one-line properties.
 
-An optional part of linreg: it needs Hypothesis (``pip install "linreg[hypothesis]"``),
-and ``import linreg`` does not load it. One line turns a function and its
+An optional part of linreg: it needs Hypothesis (the ``hypothesis`` extra, installed with
+``pip install "/path/to/linreg[hypothesis]"`` from a checkout; ``pip install hypothesis``
+also does), and ``import linreg`` does not load it. One line turns a function and its
 gradient into a test that checks the gradient wherever Hypothesis looks, hunts
 for the point where it is worst, and shrinks a failure to a small example:
 

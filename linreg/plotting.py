@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
+import secrets
+import warnings
+from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -40,8 +44,10 @@ def plot_loss_curve(
         ``loss_history[k - 1]`` is the loss at epoch ``k`` (as :func:`linreg.linear_train`
         returns it); every value must be positive, the axis being logarithmic.
     path : str or path-like
-        Where to write the PNG; its folder must exist. Written to a temporary file
-        beside it first and renamed, so a failed write leaves no partial PNG.
+        Where to write the PNG; its folder must exist. Written to a file of this call's
+        own beside it first and renamed over ``path`` (atomic), so a failed or interrupted
+        write leaves no partial PNG, and runs writing one ``path`` at once never mix:
+        ``path`` is always one run's whole figure.
     optimum_loss : float, optional
         The least-squares optimum's loss, drawn as a dashed horizontal line so the
         gap left by training is visible. When given, a second panel shows the loss
@@ -94,14 +100,34 @@ def plot_loss_curve(
         _plot_excess(fig.add_subplot(1, 2, 2), losses, epochs, shown - optimum_loss, optimum_loss)
     path = Path(path)
     metadata = {"Description": describe_run(losses, optimum_loss)}
-    # Beside the target, so the rename stays on one file system and is atomic.
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        fig.savefig(partial, format="png", dpi=100, metadata=metadata)
+    with _partial_file(path) as (partial, stream), warnings.catch_warnings():
+        # The legends' "best" places are found when the figure is drawn; matplotlib warns when
+        # that takes over a second, which on a busy machine it does. Timing, not a fault.
+        warnings.filterwarnings("ignore", message='Creating legend with loc="best" can be slow')
+        fig.savefig(stream, format="png", dpi=100, metadata=metadata)
+        stream.close()
         os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
     return path
+
+
+@contextlib.contextmanager
+def _partial_file(path: Path) -> Iterator[tuple[Path, BinaryIO]]:
+    """A new file beside ``path`` under a name of this call's own, removed unless renamed.
+
+    Beside the target, so that the rename stays on one file system and is atomic; under a
+    name no other process uses, so that runs writing the same ``path`` at once never write
+    into each other's file: the last rename wins, and ``path`` is always one whole PNG.
+    ``O_EXCL`` with mode 0o666 gives the file the permissions the umask allows, as
+    ``open`` would, where ``tempfile.mkstemp`` would make it private to its owner.
+    """
+    # The process id and 64 random bits: O_EXCL would refuse a name in use rather than share it.
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(8)}.partial")
+    try:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as stream:
+            yield partial, stream
+    finally:
+        # Also on an exception raised by a signal handler (the CLI turns SIGTERM into one).
+        partial.unlink(missing_ok=True)
 
 
 def envelope(values: np.ndarray, stretches: int) -> tuple[np.ndarray, np.ndarray]:

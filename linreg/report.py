@@ -36,7 +36,7 @@ NOTE = "Article: its own implementation's figure / scikit-learn's, where it repo
 #: Printed under a run computed in closed form.
 EXACT_NOTE = (
     "Computed in closed form (linreg.gradient_descent_history), not epoch by epoch: every loss "
-    "equals the training loop's to 1e-10 relative (see docs/benchmarks.md)."
+    "equals the training loop's to 1e-10 relative (see linreg reproduce --help)."
 )
 
 #: Values this large are shown in scientific notation: a diverging run's loss can reach 1e38.

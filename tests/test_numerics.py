@@ -52,22 +52,44 @@ def test_training_whose_last_update_overflows_raises_instead_of_returning_infini
 # ---------------------------------------------------------------- r2_score and mean_squared_error
 @pytest.mark.parametrize(
     "y_test",
-    [
-        [0.1, 0.1, 0.1],  # equal floats whose computed mean is not exactly 0.1
-        [0.1, np.nextafter(0.1, 1.0), 0.1],  # one ulp apart: a spread that is rounding
-        [1e9, 1e9, 1e9],
-    ],
-    ids=["equal", "one-ulp", "large"],
+    [[0.1, 0.1, 0.1], [1e9, 1e9, 1e9], [-0.0, 0.0]],
+    ids=["mean-not-exact", "large", "signed-zeros"],  # 0.1's computed mean is not exactly 0.1
 )
-def test_r2_of_a_target_constant_up_to_rounding_is_refused(y_test):
-    with pytest.raises(ValueError, match=r"y_test is constant up to rounding"):
-        linreg.r2_score(y_test, [0.1, 0.2, 0.3])
+def test_r2_of_a_constant_target_is_refused(y_test):
+    with pytest.raises(ValueError, match=r"^y_test is constant \(every value is "):
+        linreg.r2_score(y_test, [0.1, 0.2, 0.3][: len(y_test)])
+
+
+def test_r2_of_targets_one_ulp_apart_is_their_r2():
+    # 0.1, 0.1 + u, 0.1 with u one ulp: ss_tot = (2/3) u^2 and, against 0.1 everywhere,
+    # ss_res = u^2, so R^2 = 1 - 3/2 = -0.5. A spread of one ulp is a spread, not rounding.
+    u = np.spacing(0.1)
+    y_test = [0.1, 0.1 + u, 0.1]
+    # ss_tot and ss_res each to a few ulps (see r2_score), so R^2 to about 10 eps.
+    assert linreg.r2_score(y_test, [0.1, 0.1, 0.1]) == pytest.approx(-0.5, abs=1e-14)
+
+
+def test_r2_of_large_targets_with_a_small_spread_is_computed():
+    # 1e15 + (0, 2, 4, 6) against 1e15 + (1, 2, 4, 5): ss_tot = 20, ss_res = 2, R^2 = 0.9.
+    # Every value is an integer below 2^53, exact in float64; refused before as "constant up
+    # to rounding", since its spread is under 200 eps of its size.
+    offset = 1e15
+    r2 = linreg.r2_score(offset + np.array([0.0, 2, 4, 6]), offset + np.array([1.0, 2, 4, 5]))
+    assert r2 == pytest.approx(0.9, abs=4 * np.finfo(np.float64).eps)
+
+
+def test_r2_of_nanosecond_timestamps_is_computed():
+    # Five timestamps a second apart in nanoseconds since 1970 (2023-11-14), predicted 0.1 s
+    # off here and there. Each is a multiple of 2^9 below 2^61, so exact in float64; the exact
+    # R^2: ss_tot = 10 (1e9)^2, ss_res = (1e8)^2 (1 + 1 + 4) = 6e16, R^2 = 1 - 6e16 / 1e19.
+    y_test = 1.7e18 + 1e9 * np.arange(5.0)
+    y_pred = y_test + 1e8 * np.array([1.0, -1.0, 0.0, 2.0, 0.0])
+    assert linreg.r2_score(y_test, y_pred) == pytest.approx(1 - 6e16 / 1e19, abs=1e-14)
 
 
 def test_r2_of_a_target_with_a_small_real_spread_is_computed():
-    # 1e9 plus 0, 1, 2: a spread of 1 in 1e9, far above rounding (1e9 * eps = 2e-7). Against
-    # predictions 1e9 + (0, 1, 4): ss_res = 4, ss_tot = 2, R^2 = -1 in exact arithmetic, and
-    # every value here is an integer, so the float computation is exact too.
+    # 1e9 plus 0, 1, 2 against 1e9 + (0, 1, 4): ss_res = 4, ss_tot = 2, R^2 = -1 in exact
+    # arithmetic, and every value here is an integer, so the float computation is exact too.
     y_test = 1e9 + np.array([0.0, 1.0, 2.0])
     assert linreg.r2_score(y_test, 1e9 + np.array([0.0, 1.0, 4.0])) == -1.0
 

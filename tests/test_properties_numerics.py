@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import (
@@ -188,3 +190,38 @@ def test_every_public_function_returns_finite_values_or_refuses(args: Arguments,
     kept = copy.deepcopy(args)
     finite_or_refused(lambda: CALLS[function](args))
     unchanged(kept, args)
+
+
+# ---------------------------------------------------------------- R^2 of targets with a small spread
+def exact_r2(y_true: np.ndarray, y_pred: np.ndarray) -> Fraction:
+    """R^2 of the float data in rational arithmetic."""
+    t = [Fraction(float(v)) for v in y_true]
+    p = [Fraction(float(v)) for v in y_pred]
+    mean = sum(t) / len(t)
+    return 1 - sum((a - b) ** 2 for a, b in zip(t, p, strict=True)) / sum((a - mean) ** 2 for a in t)
+
+
+@given(
+    st.integers(-60, 60),  # the offset's power of two: targets up to 2^60 beside spreads of one
+    st.lists(st.integers(-8, 8), min_size=2, max_size=20),
+    st.lists(st.integers(-8, 8), min_size=20, max_size=20),
+    st.floats(0.5, 2.0),
+)
+def test_r2_is_right_for_any_targets_that_differ(offset_exponent, steps, misses, unit):
+    # Targets 2^k + small multiples of one unit, so that their spread is anything from an
+    # ulp of their size upwards; R^2 is refused only if they are all equal.
+    offset = 2.0**offset_exponent
+    y_true = offset + unit * np.array(steps, dtype=float) * np.spacing(offset)
+    y_pred = y_true + unit * np.array(misses[: len(steps)], dtype=float) * np.spacing(offset)
+    if np.all(y_true == y_true[0]):
+        with pytest.raises(ValueError, match="y_test is constant"):
+            linreg.r2_score(y_true, y_pred)
+        return
+    exact = exact_r2(y_true, y_pred)
+    # ss_tot and ss_res each to within about (n + 4) eps relative (see r2_score), so R^2
+    # within that times |1 - R^2|, plus the last subtraction's half ulp; 4x margin. A mean
+    # rounded to the nearest float errs by up to half an ulp of the targets, as large as their
+    # spread here: R^2 off by order one.
+    n, eps = len(steps), np.finfo(np.float64).eps
+    bound = 8 * (n + 4) * eps * abs(1 - float(exact)) + 2 * eps
+    assert abs(linreg.r2_score(y_true, y_pred) - float(exact)) <= bound
