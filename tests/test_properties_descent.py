@@ -8,6 +8,7 @@ from checks import loss_history, that
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import Problem, problems, top_direction_problems
+from tooling.binding import titled
 from tooling.implementation import Implementation
 
 import linreg
@@ -21,10 +22,9 @@ def _losses(impl: Implementation, problem: Problem, rate: float) -> np.ndarray:
     return loss_history(impl.train(problem.X, problem.y, rate, EPOCHS))
 
 
+@titled("claim-2.4: Below the stable learning rate the loss never rises, on any data")
 @given(problems(), st.floats(0.01, 0.99))
-def test_below_the_stable_rate_the_loss_never_rises(
-    impl: Implementation, problem: Problem, fraction: float
-) -> None:
+def _(impl: Implementation, problem: Problem, fraction: float) -> None:
     rate = fraction * linreg.stable_learning_rate(problem.X)
     losses = _losses(impl, problem, rate)
     # In exact arithmetic every step lowers the loss or leaves it at the optimum. Computed, each
@@ -41,10 +41,9 @@ def test_below_the_stable_rate_the_loss_never_rises(
     )
 
 
+@titled("claim-2.4: Above the stable learning rate the loss grows without limit, on any data")
 @given(top_direction_problems(), st.floats(1.1, 1.5))
-def test_above_the_stable_rate_the_loss_grows_without_limit(
-    impl: Implementation, problem: Problem, factor: float
-) -> None:
+def _(impl: Implementation, problem: Problem, factor: float) -> None:
     # All of the starting error lies along the top eigenvector v (see top_direction_problems):
     # there each step multiplies it by |1 - factor * 2| >= 1.2, so the loss grows by >= 1.44
     # every epoch (60 epochs: a factor >= 3e9, far from overflow for these bounded values).

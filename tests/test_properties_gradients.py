@@ -12,13 +12,15 @@ import pytest
 from checks import equals, that
 from hypothesis import given
 from strategies import Problem, problems
+from tooling.binding import titled
 from tooling.implementation import Implementation, theta_of
 
 pytestmark = [getattr(pytest.mark, "claim-1.2"), getattr(pytest.mark, "section-1"), pytest.mark.holds]
 
 
+@titled("claim-1.2: At a perfect fit the loss and both gradients are zero, on any data")
 @given(problems())
-def test_loss_and_gradients_are_zero_at_a_perfect_fit(impl: Implementation, problem: Problem) -> None:
+def _(impl: Implementation, problem: Problem) -> None:
     # Targets taken from the model itself; the loss recomputes the same product, so exactly 0.
     # The scenario uses small integers (exact arithmetic); here any floats, gradients too.
     y = problem.X @ problem.w + problem.b
@@ -28,10 +30,9 @@ def test_loss_and_gradients_are_zero_at_a_perfect_fit(impl: Implementation, prob
     that(not np.any(gradient), expected="zero gradients", measured=f"{np.count_nonzero(gradient)} non-zero")
 
 
+@titled("claim-1.2: The loss is half the mean squared error of the prediction, on any data")
 @given(problems())
-def test_loss_is_half_the_mean_squared_error_of_the_prediction(
-    impl: Implementation, problem: Problem
-) -> None:
+def _(impl: Implementation, problem: Problem) -> None:
     evaluation = impl.linear_loss(problem.X, problem.y, problem.w, problem.b)
     # The same sum of squares divided by 2n or by n and halved (numpy, the oracle): equal up to
     # the rounding of one division and of the summation order.
