@@ -26,7 +26,13 @@ from tooling.runs import FAILURE
 
 IMPLEMENTATIONS = ROOT / "tests" / "implementations"
 NOT_WRONG = {"reader.py", "missing_predict.py"}
-FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (\S+?\.py)::(Scenario(?: Outline)?: .*?)(?:\[.*?\])? - ", re.M)
+#: A failed scenario's summary line: its module and its name (tooling.binding's id, without the
+#: claim or an outline example's row).
+FAILED_TEST = re.compile(
+    r"^(?:FAILED|ERROR) (\S+?\.py)::(?:claim-\d+\.\d+|contract|Scenario): "
+    r"(.*?)(?:\[[^\]]*\])?(?: - .*)?$",
+    re.M,
+)
 
 
 def judge(path: Path) -> str:
@@ -58,7 +64,7 @@ def main() -> int:
         for s in rule.scenarios
         if REFERENCE not in s.tags
         and "contract" not in s.tags
-        and (Path(rule.feature).stem, f"{s.keyword}: {s.name}") not in failed
+        and (Path(rule.feature).stem, s.name) not in failed
     ]
     print(f"\nscenarios of the article's claims that no wrong implementation fails (besides @{REFERENCE}):")
     print("\n".join(f"  {line}" for line in never) or "  none")

@@ -37,8 +37,12 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Set in the background interpreter, so that its runs never start runs of their own.
 NESTED = "LINREG_SPEC_BACKGROUND_RUN"
 JUDGED = re.compile(r"^judging (.*) against the article's claims", re.M)
-FAILURE = re.compile(r"^(?:FAILED|ERROR) .*? - (claim-\d+\.\d+) \((\w+)\): (.*)$", re.M)
-CLOSING = re.compile(r"^=+ (.*) in [\d.]+s", re.M)
+#: A summary line of a failed test: its id starts with its claim (tooling.binding), at any width;
+#: the message after " - " (the spec's headline, "claim-2.3 (holds): ...") only when it fits.
+FAILURE = re.compile(r"^(?:FAILED|ERROR) [^\s:]+::(claim-\d+\.\d+)(?::| - )(.*)$", re.M)
+ROOT_CAUSES = re.compile(r"^root causes: (.*)$", re.M)
+#: pytest's closing line, with its separators (or without, at -q): "=== 2 failed, 3 passed in 1.2s ===".
+CLOSING = re.compile(r"^(?:=+ )?(.+?) in [\d.]+s(?: \([\d:]+\))?(?: =+)?$", re.M)
 SEPARATOR = re.compile(r"^==== run (\d+) exit (-?\d+) selected (-?\d+)$", re.M)
 
 
@@ -95,10 +99,16 @@ class Outcome:
         return {m.group(1) for m in FAILURE.finditer(self.output)}
 
     @property
+    def root_causes(self) -> list[str]:
+        """What its last ``root causes:`` line names, most basic first (empty if none)."""
+        found = ROOT_CAUSES.findall(self.output)
+        return found[-1].split(", ") if found else []
+
+    @property
     def closing(self) -> str:
         """pytest's closing line, e.g. ``4 failed, 1 passed, 431 deselected``."""
-        found = CLOSING.search(self.output)
-        return found.group(1) if found else self.output[-500:]
+        found = CLOSING.findall(self.output)
+        return found[-1] if found else self.output[-500:]
 
 
 def _env() -> dict[str, str]:
