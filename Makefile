@@ -54,11 +54,12 @@ reproduce: $(REPRODUCE_STAMP)
 ## The implementation the spec judges: linreg unless IMPL=<module or path/to/file.py> is given.
 IMPL ?= linreg
 
-## The spec read as prose, claim by claim (each feature and rule once, every step with its status).
+## The spec read as prose: the article's claims in article order, each feature and rule once, every
+## scenario with each step's status; nothing else (the other tests keep their place in `make test`).
 spec: setup
-	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v --impl=$(IMPL)
+	$(BIN)/python -m pytest tests --scenarios-only --gherkin-terminal-reporter -v --impl=$(IMPL)
 
-## The reviewer's report of one spec run: out/report.html, built from out/cucumber.json beside it.
+## The reviewer's report of one spec run: out/report.html, and the run's Cucumber JSON beside it.
 report: setup
 	$(BIN)/python -m pytest tests -q --impl=$(IMPL) --report-html=out/report.html
 

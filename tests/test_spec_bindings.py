@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from tooling import runs
 from tooling.binding import EXAMPLE_ARGUMENT
 from tooling.model import (
     ARTICLE_PREFIX,
@@ -32,6 +34,7 @@ from tooling.model import (
     registered_markers,
     step_module,
 )
+from tooling.runs import Run
 
 SPEC = parse_spec()
 MARKERS = registered_markers()
@@ -276,3 +279,20 @@ def test_a_failure_outside_the_claims_is_its_own_root_and_nothing_is_named_witho
         "tests/test_x.py",
     ]
     assert _run(("claim-1.2", "passed", None)).causes.line == ""
+
+
+# ---------------------------------------------------------------- make spec
+#: What `make spec` runs (--scenarios-only), collected in the suite's background interpreter.
+PYTEST_RUNS = {"make spec": Run(("tests", "--scenarios-only", "--collect-only", "-q"))}
+
+
+def test_make_spec_runs_the_scenarios_of_the_articles_claims_and_nothing_else_in_article_order() -> None:
+    outcome = runs.outcome(PYTEST_RUNS["make spec"])
+    assert outcome.status == pytest.ExitCode.OK, outcome.output[-800:]
+    ids = [line for line in outcome.output.splitlines() if "::" in line]
+    # Every example of every scenario of a claim's rule, once; no CLI, input-contract or
+    # gradient-checker test, no property.
+    expected = sum(max(1, len(s.examples)) for rule in SPEC.rules if rule.claims for s in rule.scenarios)
+    assert len(ids) == expected
+    sections = [int(re.match(r"tests/test_section(\d)_\w+\.py::claim-\d", i).group(1)) for i in ids]
+    assert sections == sorted(sections)

@@ -17,7 +17,7 @@ Loaded by the top-level conftest.py (``pytest_plugins``). It adds:
   before anything runs;
 * a run with a failure ends its summary with one line, ``root causes: claim-A, claim-B``,
   and every other failure says which of them it follows from (:mod:`tooling.causes`);
-* ``--scenarios-only``: only the feature files' scenarios (``make spec``).
+* ``--scenarios-only``: only the scenarios of the article's claims (``make spec``).
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--scenarios-only",
         action="store_true",
-        help="run only the feature files' scenarios, the article's claims as prose (make spec)",
+        help="run only the scenarios of the article's claims, in article order: the spec as prose "
+        "(make spec); their other tests, and every test of linreg's own, are deselected",
     )
 
 
@@ -214,10 +215,12 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     if config.getoption("scenarios_only"):
-        others = [item for item in items if not is_scenario(item)]
-        if others:
-            config.hook.pytest_deselected(items=others)
-            items[:] = [item for item in items if is_scenario(item)]
+        # The article's claims as prose: their scenarios, in the order collected (the step
+        # modules' names follow the article's sections); nothing else.
+        kept = [item for item in items if is_scenario(item) and _claims_of(item)]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+            items[:] = kept
     if implementation(config).is_linreg:
         return
     kept, deselected = [], []

@@ -71,10 +71,30 @@ class Run:
             )
         )
 
+    def with_foundations(self) -> Run:
+        """The same run on its claims and every claim they build on, with their step modules.
+
+        So that a mistake in a more basic claim than those selected is seen, and named first
+        among the root causes (tooling/causes.py), as in a run of the whole spec.
+        """
+        from tooling.model import build, step_module  # the spec's model: not in the background interpreter
+
+        args = list(self.args)
+        select = args.index("-m") + 1
+        model = build(None)
+        chosen = set(re.findall(r"claim-\d+\.\d+", args[select]))
+        chosen |= {f for claim in chosen for f in model.foundations(claim)}
+        order = [c.id for c in model.claims if c.id in chosen]
+        args[select] = " or ".join(order)
+        if any(a.endswith(".py") and not a.startswith("-") for a in args):
+            modules = [step_module(rule.feature) for c in order for rule in model.claim(c).rules]
+            args += [m for m in dict.fromkeys(modules) if m not in args]
+        return Run(tuple(args))
+
     @property
     def whole_spec(self) -> bool:
         """Whether it runs every step module (none is named) rather than collecting only."""
-        paths = [a for a in self.args if not a.startswith("-") and (ROOT / a).exists()]
+        paths = [a for a in self.args if not a.startswith("-") and " " not in a and (ROOT / a).exists()]
         return not paths and "--collect-only" not in self.args
 
 
