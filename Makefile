@@ -21,9 +21,10 @@ $(REPRODUCE_STAMP): pyproject.toml $(BASE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[reproduce]"
 	touch $(REPRODUCE_STAMP)
 
-# dev includes reproduce, so it stamps both.
-$(DEV_STAMP): pyproject.toml $(BASE_STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+# dev includes reproduce, so it stamps both. tests/launcher is the spec's own pytest plugin that
+# makes `pytest --impl PATH` work from any folder (a local distribution, never in linreg's wheel).
+$(DEV_STAMP): pyproject.toml tests/launcher/pyproject.toml $(BASE_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e tests/launcher
 	touch $(REPRODUCE_STAMP) $(DEV_STAMP)
 
 ## Debian's Chromium, which the report's browser test drives (Playwright's own download is not used).
