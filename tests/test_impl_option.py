@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,10 @@ CASES = {
         ["--impl", str(MINE), "tests/test_section4_evaluation.py"],
     ),
     "with =, from outside": (OUTSIDE, ["--impl=mine.py"]),
-    "with a space, from outside": (OUTSIDE, ["--impl", "mine.py"]),
+    "with a space, from outside": (
+        OUTSIDE,
+        ["--impl", "mine.py", str(ROOT / "tests" / "test_section4_evaluation.py")],
+    ),
 }
 SELECT = ["-q", "-rfE", "-m", "claim-4.1", "-p", "no:cacheprovider"]
 #: pytest.main from Python, in the suite's background interpreter (inside the checkout).
@@ -88,3 +92,11 @@ def test_called_from_python_it_answers_in_one_line_with_the_command_that_works()
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"ERROR: --impl {MINE}: pytest found no linreg spec from here; run pytest -c ")
     assert f"--impl={MINE}" in lines[0]
+
+
+def test_linregs_own_distribution_registers_no_pytest_plugin() -> None:
+    # The launcher is a distribution of its own, installed from the checkout; linreg's wheel
+    # must not make every pytest run of its users load the spec.
+    plugins = entry_points(group="pytest11")
+    assert [ep.value for ep in plugins if ep.dist is not None and ep.dist.name == "linreg"] == []
+    assert "linreg_spec_launcher" in [ep.value for ep in plugins]

@@ -91,12 +91,13 @@ def drawn(article_run: ArticleRun, tmp_path_factory: pytest.TempPathFactory) -> 
     folder = tmp_path_factory.mktemp("drawn")
     provenance = report.Provenance.collect("linreg", 0.0, ["tests"])
     short = dataclasses.replace(article_run, loss_history=article_run.loss_history[:-1])
-    pages = {}
-    for name, run in (("whole", article_run), ("one epoch short", short)):
-        pages[name] = report.write(
-            folder / name / "report.html", build(run, results=Results()), provenance, run
-        )
-    return pages
+    return {
+        "whole": report.write(
+            folder / "whole.html", build(article_run, results=Results()), provenance, article_run
+        ),
+        # Its figures measured, its curve not drawn (the whole run's is).
+        "one epoch short": report.write(folder / "short.html", build(short, results=Results()), provenance),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -111,23 +112,36 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def opened(browser) -> Iterator[tuple[object, dict[tuple[Path, int], object]]]:
+    pages: dict[tuple[Path, int], object] = {}
+    yield browser, pages
+    for page in pages.values():
+        page.close()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
-def open_page(browser):
-    pages = []
+def open_page(opened):
+    """Open a page at a width, once per module (loading it is most of a check's cost); each
+    test finds it with every claim shown."""
+    browser, pages = opened
+    used = []
 
     def open_page(path: Path, width: int = 1280):
-        page = browser.new_page(viewport={"width": width, "height": 900})
-        page.errors = []  # type: ignore[attr-defined]
-        page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.goto(path.as_uri())
-        pages.append(page)
+        if (path, width) not in pages:
+            page = pages[path, width] = browser.new_page(viewport={"width": width, "height": 900})
+            page.errors = []  # type: ignore[attr-defined]
+            page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            page.goto(path.as_uri())
+        page = pages[path, width]
+        page.check("input[value=all]")
+        used.append(page)
         return page
 
     yield open_page
-    for page in pages:
+    for page in used:
         assert page.errors == [], page.errors
-        page.close()
 
 
 def _visible(page, selector: str) -> list[str]:

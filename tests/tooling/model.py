@@ -271,6 +271,22 @@ def parse_spec(features: Path = FEATURES) -> Spec:
     return Spec(rules=rules, loose=loose, tags=tags, features=features_found)
 
 
+_parsed: dict[tuple, Spec] = {}
+
+
+def _current_spec() -> Spec:
+    """:func:`parse_spec` of the feature files as they are now, parsed once per process per change.
+
+    The spec's runs of itself share one interpreter (tooling/runs.py), and each run with a
+    failure or a report builds the model.
+    """
+    key = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(FEATURES.glob("**/*.feature")))
+    if key not in _parsed:
+        _parsed.clear()
+        _parsed[key] = parse_spec()
+    return _parsed[key]
+
+
 def registered_markers(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
     """Every marker registered in pyproject.toml -> its description, in the order listed there."""
     config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -735,7 +751,7 @@ def build(
     results: Results | None = None,
 ) -> Model:
     """The model of the spec, with the figures measured on ``run`` and, for a report, ``results``."""
-    spec = parse_spec() if spec is None else spec
+    spec = _current_spec() if spec is None else spec
     claims = registered_claims() if claims is None else claims
     by_claim: dict[str, list[RuleRef]] = {claim: [] for claim in claims}
     contract: list[RuleRef] = []

@@ -8,10 +8,10 @@ it printed, its exit status and how many tests it selected.
 
 A test module lists its runs in ``PYTEST_RUNS`` (a dict of :class:`Run`). When the suite
 has been collected, the top-level conftest.py starts them all (:func:`start`), one after
-another with ``pytest.main`` in a background interpreter (a whole-spec run in one of its
-own), so the imports are paid once. They run at a lower priority on the spare core while
-the suite runs; a test waits for its outcome (:func:`outcome`), and the tests that wait
-run last.
+another with ``pytest.main`` in two background interpreters taking turns (a whole-spec run
+in one of its own), so the imports are paid twice, not once a run. They run at a lower
+priority on the spare core while the suite runs; a test waits for its outcome
+(:func:`outcome`), and the tests that wait run last.
 
 The interpreter: ``python -m tooling.runs RUN_JSON ...``; for each run it prints a line
 ``==== run <index> exit <status> selected <count>``, then what pytest printed.
@@ -72,7 +72,7 @@ class Run:
         )
 
     def with_foundations(self) -> Run:
-        """The same run on its claims and every claim they build on, with their step modules.
+        """The same run on its claims and every claim they build on, in their step modules only.
 
         So that a mistake in a more basic claim than those selected is seen, and named first
         among the root causes (tooling/causes.py), as in a run of the whole spec.
@@ -86,9 +86,10 @@ class Run:
         chosen |= {f for claim in chosen for f in model.foundations(claim)}
         order = [c.id for c in model.claims if c.id in chosen]
         args[select] = " or ".join(order)
-        if any(a.endswith(".py") and not a.startswith("-") for a in args):
-            modules = [step_module(rule.feature) for c in order for rule in model.claim(c).rules]
-            args += [m for m in dict.fromkeys(modules) if m not in args]
+        # The claims' step modules (collecting the whole suite, its docs and doctests, for a few
+        # claims costs more than running them).
+        modules = [step_module(rule.feature) for c in order for rule in model.claim(c).rules]
+        args += [m for m in dict.fromkeys(modules) if m not in args]
         return Run(tuple(args))
 
     @property
@@ -183,15 +184,16 @@ _started: dict[Run, _Interpreter] = {}
 
 def start(runs: Iterable[Run]) -> None:
     """Start the runs not yet under way: each whole-spec run in an interpreter of its own, the
-    others one after another in one more, so their imports are paid once.
+    others one after another in two more, taking turns, so their imports are paid twice.
 
-    Two interpreters, not one: while the suite keeps one core busy they share the other, and
-    once it waits for them, each has a core.
+    Two interpreters at least, not one: while the suite keeps one core busy they share the
+    other, and once it waits for them, each has a core.
     """
     if os.environ.get(NESTED):
         return
     new = list(dict.fromkeys(run for run in runs if run not in _started))
-    groups = [[run] for run in new if run.whole_spec] + [[run for run in new if not run.whole_spec]]
+    rest = [run for run in new if not run.whole_spec]
+    groups = [[run] for run in new if run.whole_spec] + [rest[0::2], rest[1::2]]
     for group in filter(None, groups):
         interpreter = _Interpreter(group)
         _started.update(dict.fromkeys(group, interpreter))
