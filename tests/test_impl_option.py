@@ -1,5 +1,7 @@
 """``pytest --impl PATH`` works with or without ``=``, from inside the checkout or outside it.
 
+(And, as these runs are piped at 80 columns, every FAILED line of a run names its claim.)
+
 pytest chooses its configuration from the command line's paths before the project's plugin
 loads; the launcher installed by ``make setup`` (tests/launcher/) runs pytest again with this
 checkout's configuration when that choice missed it, or, called from Python, answers in one
@@ -15,6 +17,7 @@ The command-line cases are real interpreters, started when the suite is collecte
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,7 +59,9 @@ def start_early() -> None:
         return
     OUTSIDE.mkdir(exist_ok=True)
     shutil.copy(WRONG, MINE)
-    env = {**os.environ, "CI": "true", "COLUMNS": "200", "HYPOTHESIS_PROFILE": "judged"}
+    # Piped, at 80 columns, not in CI (where pytest would print summary lines whole).
+    env = {**os.environ, "COLUMNS": "80", "HYPOTHESIS_PROFILE": "judged"}
+    env.pop("CI", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop(runs.NESTED, None)
     for name, (folder, arguments) in CASES.items():
@@ -83,6 +88,9 @@ def test_the_spec_judges_the_file_it_is_given(judged: dict[str, tuple[int, str]]
     assert status == pytest.ExitCode.TESTS_FAILED, output[-1500:]
     assert f"judging {MINE} against the article's claims" in output
     assert output.rstrip().splitlines()[-2:][0] == "root causes: claim-4.1", output[-500:]
+    # Piped at 80 columns pytest cuts a summary line's message, never the test id: the claim stays.
+    failed = [line for line in output.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    assert failed and all(re.match(r"(FAILED|ERROR) \S+::claim-\d+\.\d+: ", line) for line in failed), failed
 
 
 def test_called_from_python_it_answers_in_one_line_with_the_command_that_works() -> None:

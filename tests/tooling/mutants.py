@@ -3,7 +3,8 @@
 Usage: ``make mutants`` (``PYTHONPATH=tests python -m tooling.mutants``). Each file in
 tests/implementations/ other than reader.py (right) and missing_predict.py (refused before
 anything runs) is judged on every claim, two at a time. The script prints, for each, the
-claims it fails, then every scenario that no wrong implementation fails, leaving out those
+claims it fails and the root causes its run names (tooling/causes.py: the mistake's own
+claim first), then every scenario that no wrong implementation fails, leaving out those
 tagged ``@reference`` (the article's data and scikit-learn's own figures, the same whatever
 is judged). An outline counts as failed when any of its examples fails. It exits 1 if a
 scenario is left, so that a new scenario no mistake can reach is noticed.
@@ -22,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tooling.model import REFERENCE, ROOT, parse_spec
-from tooling.runs import FAILURE
+from tooling.runs import FAILURE, ROOT_CAUSES
 
 IMPLEMENTATIONS = ROOT / "tests" / "implementations"
 NOT_WRONG = {"reader.py", "missing_predict.py"}
@@ -52,7 +53,9 @@ def main() -> int:
             {m.group(1) for m in FAILURE.finditer(output)}, key=lambda c: [int(x) for x in c[6:].split(".")]
         )
         listed = ", ".join(c.removeprefix("claim-") for c in claims)
+        roots = ROOT_CAUSES.findall(output)
         print(f"{path.name:28} fails {len(claims):2} claims: {listed}")
+        print(f"{'':28} {roots[-1] if roots else 'no root causes line'}")
         failed |= {
             (Path(m.group(1)).stem.removeprefix("test_"), m.group(2)) for m in FAILED_TEST.finditer(output)
         }
