@@ -283,7 +283,17 @@ def test_a_failure_outside_the_claims_is_its_own_root_and_nothing_is_named_witho
 
 # ---------------------------------------------------------------- make spec
 #: What `make spec` runs (--scenarios-only), collected in the suite's background interpreter.
-PYTEST_RUNS = {"make spec": Run(("tests", "--scenarios-only", "--collect-only", "-q"))}
+PYTEST_RUNS = {
+    "make spec": Run(("tests", "--scenarios-only", "--collect-only", "-q")),
+    # The judge names a root no test of which ran (tooling/faults.py raises its FollowsFrom).
+    "follows from": Run(
+        (
+            *("-m", "claim-4.1 or claim-4.2", "-q", "-rfE"),
+            *("-p", "tooling.faults", "--fault-follows=claim-4.1=claim-2.5"),
+            "tests/test_section4_evaluation.py",
+        )
+    ),
+}
 
 
 def test_make_spec_runs_the_scenarios_of_the_articles_claims_and_nothing_else_in_article_order() -> None:
@@ -296,3 +306,10 @@ def test_make_spec_runs_the_scenarios_of_the_articles_claims_and_nothing_else_in
     assert len(ids) == expected
     sections = [int(re.match(r"tests/test_section(\d)_\w+\.py::claim-\d", i).group(1)) for i in ids]
     assert sections == sorted(sections)
+
+
+def test_a_root_the_judge_names_ends_the_summary_though_none_of_its_tests_ran() -> None:
+    outcome = runs.outcome(PYTEST_RUNS["follows from"])
+    assert outcome.root_causes == ["claim-2.5"], outcome.output[-600:]
+    (failed,) = [line for line in outcome.output.splitlines() if line.startswith("FAILED ")]
+    assert "::claim-4.1: " in failed and failed.count("follows from claim-2.5") == 1, failed

@@ -1,4 +1,9 @@
-"""A pytest plugin for the suite's tests of its own reporting: a failure outside a scenario's steps.
+"""A pytest plugin for the suite's tests of its own reporting: failures the judge itself makes.
+
+``pytest -p tooling.faults --fault-follows=claim-4.1=claim-2.5`` fails every test of claim
+4.1, before it runs, with ``FollowsFrom("claim-2.5", ...)``: as the judge does when it found,
+before judging, that a more basic claim is broken (tooling/failures.py). The run must name
+claim 2.5 among its root causes, although no test of it ran.
 
 ``pytest -p tooling.faults --fault-after=claim-2.1`` makes every test of that claim leave
 behind an object whose finaliser raises. Python cannot raise that exception anywhere, so it
@@ -12,6 +17,8 @@ the Cucumber JSON and the root causes must count it too (tests/test_report.py).
 from __future__ import annotations
 
 import pytest
+
+from tooling.failures import FollowsFrom
 
 
 class _Leak:
@@ -28,6 +35,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="CLAIM",
         help="fail the teardown of every test of CLAIM with an unraisable exception (tooling.faults)",
     )
+    parser.addoption(
+        "--fault-follows",
+        default=None,
+        metavar="CLAIM=ROOT",
+        help="fail every test of CLAIM, before it runs, as following from ROOT (tooling.faults)",
+    )
+
+
+def pytest_runtest_call(item: pytest.Item) -> None:
+    claim, _, root = (item.config.getoption("fault_follows") or "").partition("=")
+    if claim and item.get_closest_marker(claim) is not None:
+        raise FollowsFrom(root, "made up by tooling.faults")
 
 
 def pytest_runtest_teardown(item: pytest.Item) -> None:
