@@ -55,7 +55,7 @@ def main() -> int:
         listed = ", ".join(c.removeprefix("claim-") for c in claims)
         roots = ROOT_CAUSES.findall(output)
         print(f"{path.name:28} fails {len(claims):2} claims: {listed}")
-        print(f"{'':28} {roots[-1] if roots else 'no root causes line'}")
+        print(f"{'':28} root causes: {roots[-1] if roots else 'none named'}")
         failed |= {
             (Path(m.group(1)).stem.removeprefix("test_"), m.group(2)) for m in FAILED_TEST.finditer(output)
         }
