@@ -289,6 +289,7 @@ PYTEST_RUNS = {
     "follows from": Run(
         (
             *("-m", "claim-4.1 or claim-4.2", "-q", "-rfE"),
+            *("-W", "ignore::pytest.PytestAssertRewriteWarning"),  # tooling.faults: imported before
             *("-p", "tooling.faults", "--fault-follows=claim-4.1=claim-2.5"),
             "tests/test_section4_evaluation.py",
         )
