@@ -679,6 +679,7 @@ class Model:
     claims: list[Claim]
     contract: list[RuleRef]
     results: Results | None = None
+    _order: list[str] | None = field(default=None, init=False, repr=False)
 
     def claim(self, claim_id: str) -> Claim:
         return next(c for c in self.claims if c.id == claim_id)
@@ -700,6 +701,11 @@ class Model:
 
         Raises ValueError if the ``Builds on:`` lines go round in a circle.
         """
+        if self._order is None:
+            self._order = self._most_basic_first()
+        return list(self._order)
+
+    def _most_basic_first(self) -> list[str]:
         article = [c.id for c in self.claims]
         waiting = {c.id: {b for b in c.builds_on if b in article and b != c.id} for c in self.claims}
         order: list[str] = []
