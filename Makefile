@@ -26,10 +26,11 @@ $(REPRODUCE_STAMP): pyproject.toml scripts/linreg.py $(BASE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[reproduce]"
 	touch $(REPRODUCE_STAMP)
 
-# dev includes reproduce, so it stamps both.
-$(DEV_STAMP): pyproject.toml scripts/linreg.py $(BASE_STAMP)
+# dev includes reproduce, so it stamps both. tests/launcher is the spec's own pytest plugin that
+# makes `pytest --impl PATH` work from any folder (a local distribution, never in linreg's wheel).
+$(DEV_STAMP): pyproject.toml scripts/linreg.py tests/launcher/pyproject.toml $(BASE_STAMP)
 	$(UNINSTALL_OLD_NAME)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e tests/launcher
 	touch $(REPRODUCE_STAMP) $(DEV_STAMP)
 
 ## Debian's Chromium, which the report's browser test drives (Playwright's own download is not used).
@@ -75,11 +76,12 @@ package: setup
 ## The implementation the spec judges: linreg unless IMPL=<module or path/to/file.py> is given.
 IMPL ?= linreg
 
-## The spec read as prose, claim by claim (each feature and rule once, every step with its status).
+## The spec read as prose: the article's claims in article order, each feature and rule once, every
+## scenario with each step's status; nothing else (the other tests keep their place in `make test`).
 spec: setup
-	$(BIN)/python -m pytest tests --gherkin-terminal-reporter -v --impl=$(IMPL)
+	$(BIN)/python -m pytest tests --scenarios-only --gherkin-terminal-reporter -v --impl=$(IMPL)
 
-## The reviewer's report of one spec run: out/report.html, built from out/cucumber.json beside it.
+## The reviewer's report of one spec run: out/report.html, and the run's Cucumber JSON beside it.
 report: setup
 	$(BIN)/python -m pytest tests -q --impl=$(IMPL) --report-html=out/report.html
 

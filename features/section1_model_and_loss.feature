@@ -27,6 +27,7 @@ Feature: The model and its loss (article, section 1)
   @claim-1.2 @holds
   Rule: The loss is the sum of squared residuals divided by 2n
     Article: "L(w, b) = 1/(2n) Σ (y_hat_i − y_i)²"
+    Builds on: claim-1.1
 
     Scenario: Residuals of 1, -2 and 2 cost 1.5
       Given three predictions that miss their targets by 1, -2 and 2
@@ -59,6 +60,7 @@ Feature: The model and its loss (article, section 1)
   @claim-1.3 @holds
   Rule: Thanks to the one half, the gradient carries no factor 2
     Article: "it simplifies the derivative calculations"
+    Builds on: claim-2.3
 
     Scenario: The loss without the one half has exactly twice our gradient
       Given a noisy linear data set of 30 samples and 4 features
@@ -72,6 +74,7 @@ Feature: The model and its loss (article, section 1)
     the training the article runs: the loss values and the gradient double, so a fixed
     learning rate on the loss without the one half is the article's descent at twice
     that rate, and the largest stable learning rate halves.
+    Builds on: claim-1.2, claim-2.1, claim-2.3, claim-2.5
 
     Scenario: Both losses are lowest at the least-squares parameters
       Given a noisy linear data set of 40 samples and 3 features

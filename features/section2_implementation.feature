@@ -25,6 +25,7 @@ Feature: The implementation, step by step (article, section 2)
   @claim-2.2 @holds
   Rule: One call gives the prediction, the loss and both gradients
     Article: "Forward Pass ... Loss Calculation ... Gradient Computation"
+    Builds on: claim-1.1
 
     Scenario Outline: What one evaluation of <n> samples of <d> features returns
       Given a noisy linear data set of <n> samples and <d> features
@@ -41,6 +42,7 @@ Feature: The implementation, step by step (article, section 2)
   @claim-2.3 @holds
   Rule: dw and db are the derivatives of the loss
     Article: "∂L/∂w = (1/n) Xᵀ(ŷ − y)" and "∂L/∂b = (1/n) Σ(ŷᵢ − yᵢ)"
+    Builds on: claim-1.2, claim-2.2
 
     Scenario Outline: Chain-rule gradients on <n> samples of <d> features
       Given a noisy linear data set of <n> samples and <d> features
@@ -69,6 +71,7 @@ Feature: The implementation, step by step (article, section 2)
     bound, so just above the bound the first steps may still help; but the error along
     the top eigen-direction grows by a constant factor each epoch, and in the end so
     does the loss.
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario Outline: At <fraction> the stable learning rate every epoch lowers the loss
       Given a noisy linear data set of 40 samples and 4 features
@@ -96,6 +99,7 @@ Feature: The implementation, step by step (article, section 2)
     Article: "loss_his: History of loss values", "params", "grads: ... final gradients"
     The article also prints the loss every 10,000 epochs; linreg does so only when asked
     (verbose=True), which is linreg's promise, not the article's.
+    Builds on: claim-2.1, claim-2.2, claim-2.3
 
     Scenario: The history holds one loss per epoch, starting with the loss where training started
       Given a noisy linear data set of 30 samples and 3 features

@@ -49,6 +49,7 @@ Feature: Training on the diabetes data (article, section 3)
     is half the mean squared target.
     Article: "Initial loss: ~1930" (section 3)
     Article's figure: ~1930
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario: The loss at the first epoch
       Given the article's 200,000-epoch run on the diabetes data
@@ -71,6 +72,7 @@ Feature: Training on the diabetes data (article, section 3)
   Rule: The final loss is 1392.54, which the article truncates to 1392
     Article: "Final loss: ~1392" (section 3)
     Article's figure: ~1392
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario: The loss at the last epoch
       Given the article's 200,000-epoch run on the diabetes data
@@ -86,6 +88,7 @@ Feature: Training on the diabetes data (article, section 3)
     each epoch are those of the implementation's own update, read off its gradient
     and held to the run's recorded losses and final parameters.
     Article: "each parameter update moves us closer to the optimal solution" (section 3)
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario: At the article's learning rate every epoch brings the parameters closer to the optimum
       Given the article's split of the diabetes data

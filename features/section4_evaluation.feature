@@ -59,6 +59,7 @@ Feature: Evaluating the trained model (article, section 4)
   Rule: The trained model's test R^2 is 0.4045
     Article: "R^2 Score: 0.4045" (section 4)
     Article's figure: 0.4045
+    Builds on: claim-2.1, claim-2.3, claim-2.5, claim-4.1, claim-4.2
 
     Scenario: The test R^2 of gradient descent
       Given the article's 200,000-epoch run on the diabetes data
@@ -68,6 +69,7 @@ Feature: Evaluating the trained model (article, section 4)
   Rule: The trained model's test mean squared error is 3315.50
     Article: "MSE: 3315.50" (section 4)
     Article's figure: 3315.50
+    Builds on: claim-2.1, claim-2.3, claim-2.5, claim-4.1
 
     Scenario: The test mean squared error of gradient descent
       Given the article's 200,000-epoch run on the diabetes data
@@ -82,6 +84,7 @@ Feature: Evaluating the trained model (article, section 4)
     are slightly off-centre. Both are about 40 %.
     Article: "explains approximately 40% of the variance in the data" (section 4)
     Article's figure: ~40 %
+    Builds on: claim-2.1, claim-2.3, claim-2.5, claim-4.1
 
     Scenario: The share of the test targets' variance the model explains, by scikit-learn's explained variance
       Given the article's 200,000-epoch run on the diabetes data
@@ -95,6 +98,7 @@ Feature: Evaluating the trained model (article, section 4)
     one per eigenvalue lambda of the loss's Hessian. Those eigenvalues span more
     than four orders of magnitude here, so the curve falls fast, then ever slower.
     Article: "shows a characteristic exponential decay" (section 4)
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario: The curvatures of the loss span more than four orders of magnitude
       Given the article's split of the diabetes data
@@ -129,6 +133,7 @@ Feature: Evaluating the trained model (article, section 4)
     |1 - alpha lambda| < 1 each epoch when alpha < 2 / lambda_max, so no term of
     the loss can grow. The article's 0.01 is 200 times below that bound.
     Article: "This smooth, monotonic decrease ... no oscillations or divergence" (section 4)
+    Builds on: claim-2.1, claim-2.3, claim-2.4, claim-2.5
 
     Scenario: No epoch's loss is higher than the one before
       Given the article's 200,000-epoch run on the diabetes data
@@ -153,6 +158,7 @@ Feature: Evaluating the trained model (article, section 4)
     gradient and checked against its own 200,000-epoch run, is applied the stated
     number of times exactly.
     Article: "confirming that gradient descent converged properly" (section 4)
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     @reference
     Scenario: The training loss at the least-squares optimum

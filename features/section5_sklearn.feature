@@ -35,6 +35,7 @@ Feature: Comparison with scikit-learn (article, section 5)
   @claim-5.3 @erratum
   Rule: The two models are different models, with test errors 1.6 % apart and coefficients far apart
     Article: "The results are nearly identical!" (section 5)
+    Builds on: claim-2.1, claim-2.3, claim-2.5, claim-4.4
 
     Scenario: The test mean squared errors differ by 1.6 %
       Given the article's 200,000-epoch run on the diabetes data
@@ -75,6 +76,7 @@ Feature: Comparison with scikit-learn (article, section 5)
     claim 5.3). The gap closes when gradient descent runs longer, or as long at a
     learning rate near the bound.
     Article: "The slight difference in MSE is due to minor numerical precision variations" (section 5)
+    Builds on: claim-2.1, claim-2.3, claim-2.5, claim-4.1
 
     Scenario: Gradient descent in double precision reaches scikit-learn's test error
       Given the implementation's update on the training rows, checked against its own 200,000-epoch run
@@ -95,6 +97,7 @@ Feature: Comparison with scikit-learn (article, section 5)
   @claim-5.5 @erratum
   Rule: The two test R^2 agree only when rounded to two decimals
     Article: "the R^2 scores match perfectly" (section 5)
+    Builds on: claim-2.1, claim-2.3, claim-2.5, claim-4.3
 
     Scenario Outline: The two test R^2 rounded to <decimals> decimals
       Given the article's 200,000-epoch run on the diabetes data
@@ -124,6 +127,7 @@ Feature: Comparison with scikit-learn (article, section 5)
     gradients are the loss's derivatives, and gradient descent run long enough
     reaches scikit-learn's parameters.
     Article: "This confirms that our from-scratch implementation is mathematically correct" (section 5)
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario: The compared model is not scikit-learn's
       Given the article's 200,000-epoch run on the diabetes data

@@ -14,6 +14,7 @@ Feature: The article's conclusion (article, key takeaways)
     The loss is a convex quadratic: where its gradient vanishes it is lowest.
     That this optimum is scikit-learn's model is shown under claim 5.4.
     Article: "finds optimal parameters by minimizing Mean Squared Error" (conclusion)
+    Builds on: claim-2.3
 
     Scenario: The loss is flat at the least-squares parameters
       Given the article's split of the diabetes data
@@ -29,6 +30,7 @@ Feature: The article's conclusion (article, key takeaways)
   Rule: A small enough step against the gradient lowers the loss from any point
     The loss's change along -g starts at -|g|^2, negative wherever g is not zero.
     Article: "updates parameters in the direction that reduces loss" (conclusion)
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario Outline: One small step against the gradient from <start>
       Given the article's split of the diabetes data
@@ -48,6 +50,7 @@ Feature: The article's conclusion (article, key takeaways)
     200,000 epochs at 0.01, though, the flat directions keep much of where training
     started, so the start shows in the final loss.
     Article: "Proper initialization ... [is] crucial" (conclusion)
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario Outline: After the article's 200,000 epochs from <start> the training loss is <loss>
       Given the implementation's update on the training rows, checked against its own 200,000-epoch run
@@ -74,6 +77,7 @@ Feature: The article's conclusion (article, key takeaways)
   @claim-6.4 @holds
   Rule: The learning rate decides between convergence and divergence
     Article: "learning rate selection ... [is] crucial" (conclusion)
+    Builds on: claim-2.3, claim-2.4, claim-2.5
 
     Scenario Outline: Training at <rate>
       Given the article's split of the diabetes data
@@ -88,6 +92,7 @@ Feature: The article's conclusion (article, key takeaways)
   @claim-6.5 @holds
   Rule: The number of epochs decides how close training gets to the optimum
     Article: "sufficient training epochs are crucial" (conclusion)
+    Builds on: claim-2.1, claim-2.3, claim-2.5
 
     Scenario Outline: After <epochs> epochs at 0.01 the loss is <excess> % above the optimum's
       Given the implementation's update on the training rows, checked against its own 200,000-epoch run

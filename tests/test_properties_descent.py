@@ -8,6 +8,7 @@ from checks import loss_history, start_of, that
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import Problem, problems, top_direction_problems
+from tooling.binding import titled
 from tooling.implementation import Implementation
 from tooling.rounding import descent_loss_rounding
 
@@ -24,10 +25,9 @@ def _losses(
     return loss_history(impl.train(problem.X, problem.y, rate, EPOCHS, start=start))
 
 
+@titled("claim-2.4: Below the stable learning rate the loss never rises, on any data")
 @given(problems(), st.floats(0.01, 0.99))
-def test_below_the_stable_rate_the_loss_never_rises(
-    impl: Implementation, problem: Problem, fraction: float
-) -> None:
+def _(impl: Implementation, problem: Problem, fraction: float) -> None:
     rate = fraction * linreg.stable_learning_rate(problem.X)
     training = impl.train(problem.X, problem.y, rate, EPOCHS)
     losses = loss_history(training)
@@ -45,10 +45,9 @@ def test_below_the_stable_rate_the_loss_never_rises(
     )
 
 
+@titled("claim-2.4: Above the stable learning rate the loss grows without limit, on any data")
 @given(top_direction_problems(), st.floats(1.1, 1.5))
-def test_above_the_stable_rate_the_loss_grows_without_limit(
-    impl: Implementation, problem: Problem, factor: float
-) -> None:
+def _(impl: Implementation, problem: Problem, factor: float) -> None:
     # All of the error of the zero start lies along the top eigenvector v (see
     # top_direction_problems), and training is started there whatever its own start: there each
     # step multiplies it by |1 - factor * 2| >= 1.2, so the loss grows by >= 1.44 every epoch

@@ -12,13 +12,15 @@ import pytest
 from checks import EPS, flat, loss_rounding, sizes, that
 from hypothesis import given
 from strategies import Problem, problems
+from tooling.binding import titled
 from tooling.implementation import Implementation, theta_of
 
 pytestmark = [getattr(pytest.mark, "claim-1.2"), getattr(pytest.mark, "section-1"), pytest.mark.holds]
 
 
+@titled("claim-1.2: At a perfect fit the loss and both gradients are zero, on any data")
 @given(problems())
-def test_loss_and_gradients_vanish_at_a_perfect_fit(impl: Implementation, problem: Problem) -> None:
+def _(impl: Implementation, problem: Problem) -> None:
     # Targets taken from the model itself, y = X w + b as numpy computes it. The implementation may
     # sum in another order, so its residuals need not be exactly zero: each of y_i and its own
     # prediction is within gamma_{d+1} S_i of the exact X w + b (checks.sizes), so a right residual
@@ -44,10 +46,9 @@ def test_loss_and_gradients_vanish_at_a_perfect_fit(impl: Implementation, proble
     )
 
 
+@titled("claim-1.2: The loss is half the mean squared error of the prediction, on any data")
 @given(problems())
-def test_loss_is_half_the_mean_squared_error_of_the_prediction(
-    impl: Implementation, problem: Problem
-) -> None:
+def _(impl: Implementation, problem: Problem) -> None:
     evaluation = impl.linear_loss(problem.X, problem.y, problem.w, problem.b)
     # Half the mean squared error of the implementation's own prediction (numpy, the oracle): the
     # two differ only by the rounding of the loss (checks.loss_rounding) and of numpy's own sum.

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
 from tooling import runs
-from tooling.binding import EXAMPLE_ARGUMENT
 from tooling.failures import Mismatch, describe_error, short, spec_failure
 from tooling.model import ROOT
 from tooling.runs import Run
@@ -72,21 +70,6 @@ def test_a_failure_report_names_claim_verdict_scenario_and_step() -> None:
     )
     assert report.lines[1] == "  Scenario: The loss at the first epoch"
     assert report.lines[-1] == "  at section3_training.feature:53"
-
-
-# ---------------------------------------------------------------- readable test ids
-def test_scenarios_are_bound_under_their_own_words() -> None:
-    module = importlib.import_module("test_section1_model_and_loss")
-    assert "Scenario: Residuals of 1, -2 and 2 cost 1.5" in vars(module)
-
-
-def test_outline_examples_are_labelled_by_their_row() -> None:
-    module = importlib.import_module("test_section4_evaluation")
-    outline = vars(module)[
-        "Scenario Outline: Predicting the mean shifted by <k> standard deviations scores minus <k> squared"
-    ]
-    (mark,) = [m for m in outline.pytestmark if m.name == "parametrize" and m.args[0] == EXAMPLE_ARGUMENT]
-    assert [p.id for p in mark.args[1]] == ["1 | -1", "10 | -100", "1000 | -1000000"]
 
 
 def test_the_spec_reads_as_prose_at_v() -> None:

@@ -126,7 +126,8 @@ CASES: dict[str, tuple[Run, set[str]]] = {
 #: these implementations must fail that one and nothing else (the figures of the article's run
 #: that remember the start fail too; ``make mutants`` shows them).
 ONLY = {"random_start", "ones_start"}
-PYTEST_RUNS = {name: run for name, (run, _) in CASES.items()}
+# Each run also selects every claim its claims build on, so that its root causes are right.
+PYTEST_RUNS = {name: run.with_foundations() for name, (run, _) in CASES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +165,40 @@ def test_the_readme_shows_a_failure_line_this_run_prints(judged: dict[str, Outco
     shown = re.search(r"^FAILED .*$", readme, re.M)
     assert shown, "README.md shows no failure line"
     assert shown.group() in judged["loss_without_half"].output.splitlines()
+
+
+#: Each mistake's own claim: the first root cause its run names (tests/tooling/causes.py).
+OWN_CLAIM = {
+    "prediction_without_bias": "claim-1.1",
+    "loss_without_half": "claim-1.2",
+    "unsquared_loss": "claim-1.2",
+    "ridge_penalty": "claim-1.2",
+    "flat_weights": "claim-2.1",
+    "transposed_gradient": "claim-2.2",
+    "summed_bias_gradient": "claim-2.3",
+    "ascent": "claim-2.3",
+    "halved_step": "claim-2.5",
+    "loss_after_step": "claim-2.5",
+    "predict_without_bias": "claim-4.1",
+    "r2_about_predictions": "claim-4.2",
+    "r2_ratio": "claim-4.2",
+}
+
+
+@pytest.mark.parametrize("name", OWN_CLAIM)
+def test_its_own_claim_comes_first_among_the_root_causes(judged: dict[str, Outcome], name: str) -> None:
+    # One mistake, its claim first: the summary ends with "root causes: claim-A, ...".
+    lines = judged[name].output.rstrip().splitlines()
+    closing = next(i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith("root causes: "))
+    assert closing >= len(lines) - 2, lines[-3:]  # the summary's last line, before pytest's count
+    assert judged[name].root_causes[:1] == [OWN_CLAIM[name]], f"{name}: {lines[closing]}"
+
+
+def test_the_readme_and_the_reviewing_guide_show_a_root_cause_summary_this_run_prints(
+    judged: dict[str, Outcome],
+) -> None:
+    printed = judged["loss_without_half"].output.splitlines()
+    for page in (ROOT / "README.md", ROOT / "docs" / "reviewing.md"):
+        shown = re.findall(r"^(?:FAILED .*|root causes: .*)$", page.read_text(encoding="utf-8"), re.M)
+        assert any(line.startswith("root causes: ") for line in shown), f"{page.name} shows no root causes"
+        assert [line for line in shown if line not in printed] == [], page.name

@@ -9,9 +9,14 @@
 * :mod:`tooling.ledger` and :mod:`tooling.report`: the claims ledger (Markdown) and the
   reviewer's report (HTML, from ``templates/``), both rendered from that model;
 * :mod:`tooling.failures`: a failed step reported in the spec's words;
-* :mod:`tooling.binding`: binds a feature file to a step module with readable test ids;
+* :mod:`tooling.binding`: binds a feature file to a step module with readable test ids that
+  start with their claim;
+* :mod:`tooling.results`: one record of every test's every phase, as the terminal counts them,
+  from which the report and its Cucumber JSON are made;
+* :mod:`tooling.causes`: the root causes of a run's failures, from what each claim builds on;
 * :mod:`tooling.runs`: pytest runs the suite makes of itself (other implementations, the
-  reports for the browser test, the docs' commands), in a background interpreter;
+  reports for the browser test, the docs' commands), in background interpreters;
+* :mod:`tooling.faults`: a plugin for the suite's own tests that fails a claim's teardowns;
 * :mod:`tooling.mutants`: every wrong implementation on every claim (``make mutants``);
 * :mod:`tooling.mutation`: a mutation-testing engine (cosmic-ray) over a right implementation,
   the spec as its test (``make mutation``);

@@ -102,12 +102,16 @@ def render(model: Model) -> Ledger:
         "",
         "Run one claim's scenarios with `.venv/bin/python -m pytest -m claim-3.3`, all errata with"
         " `-m erratum`, one section with `-m section-3`. Links go to the rule (claim id), to each"
-        " scenario's line in its feature file, and to the step module that binds the feature.",
+        " scenario's line in its feature file, and to the step module that binds the feature."
+        " *Builds on* lists the claims whose checks the claim's own use (its rule's `Builds on:`"
+        " line): when a run fails, a failed claim none of whose foundations failed is a root cause,"
+        " and the other failures follow from it.",
         "",
         "## Claims, in article order",
         "",
-        "| Claim | The claim, in our words | § | Scenarios | Steps | Verdict | Article's figure | Measured |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Claim | The claim, in our words | § | Scenarios | Steps | Verdict | Builds on "
+        "| Article's figure | Measured |",
+        "|---|---|---|---|---|---|---|---|---|",
         *(_claim_row(claim) for claim in model.claims),
         "",
         "## Contract: guarantees beyond the article",
@@ -153,7 +157,7 @@ def _claim_list(ids: list[str]) -> str:
 def _claim_row(claim: Claim) -> str:
     anchor = f'<a id="{claim.anchor}"></a>'
     if not claim.rules:
-        return f"| {anchor}{claim.id} | *{_cell(claim.marker)}* | | **no scenario** | | | | |"
+        return f"| {anchor}{claim.id} | *{_cell(claim.marker)}* | | **no scenario** | | | | | |"
     rules = claim.rules
     rule_links = "<br>".join(f"[{claim.id}]({_rel(r.feature)}#L{r.line})" for r in rules)
     words = "<br>".join(_cell(r.name) for r in rules)
@@ -164,9 +168,10 @@ def _claim_row(claim: Claim) -> str:
     if verdict == "erratum":
         verdict_text = "**erratum**"
     figures = "<br>".join(_cell(f) for f in claim.figures)
+    builds_on = ", ".join(f"[{c.removeprefix('claim-')}](#{c.replace('.', '-')})" for c in claim.builds_on)
     return (
         f"| {anchor}{rule_links} | {words} | {claim.section} | {scenarios} | {steps} | {verdict_text} "
-        f"| {figures} | {_cell(claim.measured)} |"
+        f"| {builds_on} | {figures} | {_cell(claim.measured)} |"
     )
 
 

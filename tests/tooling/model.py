@@ -8,14 +8,16 @@ wording, verdict, scenarios or measured figure.
 Where each part comes from:
 
 * the claim ids and their order: the ``claim-N.M`` markers registered in pyproject.toml
-  (article order);
+  (article order); which claims each one builds on: its rule's ``Builds on:`` line, and
+  from those the order most basic first (:meth:`Model.most_basic_first`) in which root
+  causes are named (:mod:`tooling.causes`);
 * claims in our words, verdicts, the article's words and figures, scenarios and steps: the
   feature files, read by the Gherkin parser pytest-bdd itself runs them with
   (:func:`pytest_bdd.gherkin_parser.get_gherkin_document`), never by regular expressions;
 * measured figures: :data:`MEASURED`, a function of an :class:`~linreg.experiment.ArticleRun`
   per claim, computed on the implementation under test;
-* results (for the report): what pytest-bdd recorded for each scenario of one run
-  (:class:`Results`).
+* results (for the report and the terminal's root causes): every test of one run, with
+  the outcome of each of its phases, as the plugin recorded them (:mod:`tooling.results`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ VERDICTS = {"holds": "holds", "conditional": "holds under a condition", "erratum
 ARTICLE_PREFIX = "Article:"
 FIGURE_PREFIX = "Article's figure:"
 SECTION_PREFIX = "Article's section:"
+#: A rule's foundations: ``Builds on: claim-2.1, claim-2.3``, the claims its checks rely on.
+BUILDS_PREFIX = "Builds on:"
 #: Tag of what only linreg promises (input checks, the CLI, ...): not judged for another implementation.
 CONTRACT = "contract"
 #: Tag of a scenario about the article's data or scikit-learn: the same for every implementation.
@@ -111,9 +115,15 @@ class RuleRef:
         return step_module(self.feature)
 
     @property
+    def builds_on(self) -> list[str]:
+        """The claims this rule's checks use through the implementation (its ``Builds on:`` line)."""
+        line = _description_line(self.description, BUILDS_PREFIX)
+        return [part.strip() for part in line.split(",") if part.strip()] if line else []
+
+    @property
     def explanation(self) -> str:
-        """The rule's description without its ``Article:`` and figure lines."""
-        prefixes = (ARTICLE_PREFIX, FIGURE_PREFIX)
+        """The rule's description without its ``Article:``, figure and ``Builds on:`` lines."""
+        prefixes = (ARTICLE_PREFIX, FIGURE_PREFIX, BUILDS_PREFIX)
         kept = [
             line.strip() for line in self.description.splitlines() if not line.strip().startswith(prefixes)
         ]
@@ -261,6 +271,22 @@ def parse_spec(features: Path = FEATURES) -> Spec:
     return Spec(rules=rules, loose=loose, tags=tags, features=features_found)
 
 
+_parsed: dict[tuple, Spec] = {}
+
+
+def _current_spec() -> Spec:
+    """:func:`parse_spec` of the feature files as they are now, parsed once per process per change.
+
+    The spec's runs of itself share one interpreter (tooling/runs.py), and each run with a
+    failure or a report builds the model.
+    """
+    key = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(FEATURES.glob("**/*.feature")))
+    if key not in _parsed:
+        _parsed.clear()
+        _parsed[key] = parse_spec()
+    return _parsed[key]
+
+
 def registered_markers(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
     """Every marker registered in pyproject.toml -> its description, in the order listed there."""
     config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -389,9 +415,16 @@ def measure(run: ArticleRun | None) -> dict[str, str]:
     for claim, figure in MEASURED.items():
         try:
             measured[claim] = figure(run)
-        except (ArithmeticError, ValueError) as error:
-            measured[claim] = f"not measurable on this run ({error})"
+        except Exception as error:  # any implementation's run, however wrong: a page all the same
+            measured[claim] = f"not measurable on this run ({_one_line(error)})"
     return measured
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    if not isinstance(error, ArithmeticError | ValueError) or not text:
+        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return text if len(text) <= 160 else text[:159] + "…"
 
 
 # --------------------------------------------------------------------------- results of a run
@@ -408,10 +441,12 @@ class StepResult:
 
 @dataclass
 class ScenarioResult:
-    """One test of one run: a scenario (an outline's example) or a claim's property test.
+    """One test of one run: a scenario (an outline's example), a claim's property test, or another test.
 
-    ``feature`` and ``line`` locate the scenario in its feature file; for a property test
-    they are its module and the line of its definition.
+    ``feature`` and ``line`` locate a scenario in its feature file; for any other test they
+    are its module and the line of its definition. ``status`` is the test's outcome over
+    all its phases, as pytest counts them: ``failed`` if its setup, call or teardown failed
+    (``phase`` says which), ``skipped`` if it was skipped, else ``passed``.
     """
 
     nodeid: str
@@ -425,22 +460,44 @@ class ScenarioResult:
     message: str | None = None  # the spec-style report of a failure
     headline: str | None = None  # its one-line summary
     example: dict[str, str] | None = None
+    phase: str | None = None  # where it failed: setup, call or teardown
+    follows_from: str | None = None  # the root claim its error names (tooling.failures.FollowsFrom)
+    scenario: bool = True  # a scenario of a feature file, or another test
+    contract: bool = False  # tagged @contract: linreg's promise beyond the article
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    @property
+    def subject(self) -> str:
+        """What a failure of it is charged to: its first claim, else its module's path."""
+        return self.claims[0] if self.claims else self.nodeid.split("::")[0]
 
 
 @dataclass
 class Results:
-    """What one spec run did, as the report shows it.
+    """What one spec run did: every test pytest ran, each with its outcome over all its phases.
 
-    Scenarios come from the run's Cucumber JSON (:meth:`from_cucumber`); tests of a claim
-    that are not scenarios (Hypothesis properties) and what was deselected, from the plugin.
+    Recorded by the plugin from pytest's own reports (:mod:`tooling.results`), the same
+    reports the terminal counts; read back from the Cucumber JSON written beside the
+    report with :meth:`from_cucumber` (scenarios only).
     """
 
     scenarios: list[ScenarioResult] = field(default_factory=list)
     deselected: list[tuple[str, str]] = field(default_factory=list)  # (nodeid, reason)
+    #: Failures pytest counted outside any test: a module that could not be collected.
+    errors: list[ScenarioResult] = field(default_factory=list)
+    #: pytest's own tally, as its closing line says it ("2 failed, 31 passed, 400 deselected").
+    tally: str = ""
 
     @classmethod
     def from_cucumber(cls, features: list[dict]) -> Results:
-        """Read pytest-bdd's Cucumber JSON: one result per scenario (an outline's example) run."""
+        """Read a Cucumber JSON: one result per scenario (an outline's example) run.
+
+        A failure outside the steps (a ``before`` or ``after`` hook: pytest's setup or
+        teardown) fails the scenario too.
+        """
         scenarios = []
         for feature in features:
             path = f"features/{feature['uri']}"
@@ -462,11 +519,16 @@ class Results:
                             result["duration"] / 1e9,
                         )
                     )
-                message = (
-                    element["steps"][failed_at]["result"].get("error_message")
-                    if failed_at is not None
-                    else None
-                )
+                hooks = [(h, "setup") for h in element.get("before", [])]
+                hooks += [(h, "teardown") for h in element.get("after", [])]
+                failed_hook = next((h for h in hooks if h[0]["result"]["status"] == "failed"), None)
+                message, phase = None, None
+                if failed_at is not None:
+                    message, phase = element["steps"][failed_at]["result"].get("error_message"), "call"
+                elif failed_hook is not None:
+                    message = failed_hook[0]["result"].get("error_message")
+                    phase = failed_hook[1]
+                failed = failed_at is not None or failed_hook is not None
                 tags = [tag["name"].lstrip("@") for tag in element["tags"]]
                 scenarios.append(
                     ScenarioResult(
@@ -474,12 +536,14 @@ class Results:
                         feature=path,
                         line=element["line"],
                         name=element["name"],
-                        status="failed" if failed_at is not None else "passed",
+                        status="failed" if failed else "passed",
                         duration=sum(step.duration for step in steps),
                         claims=sorted(t for t in tags if t.startswith("claim-")),
                         steps=steps,
                         message=message,
                         headline=message.splitlines()[0] if message else None,
+                        phase=phase,
+                        contract=CONTRACT in tags,
                     )
                 )
         return cls(scenarios=scenarios)
@@ -493,12 +557,63 @@ class Results:
     def count(self, status: str) -> int:
         return sum(1 for r in self.scenarios if r.status == status)
 
+    @property
+    def failures(self) -> list[ScenarioResult]:
+        """Every failed test, then every collection error, in the order pytest ran them."""
+        return [r for r in self.scenarios if r.failed] + self.errors
+
+    @property
+    def outside_claims(self) -> list[ScenarioResult]:
+        """Failures of tests that belong to no claim and are no @contract scenario."""
+        return [r for r in self.failures if not r.claims and not (r.scenario and r.contract)]
+
+    @property
+    def claims_run(self) -> set[str]:
+        """The claims at least one test of which ran."""
+        return {claim for r in self.scenarios for claim in r.claims}
+
+
+_AFTER_ONE = re.compile(r"(?<![\d.,])1 ([a-z]+s)\b")
+#: Words ending in s after a 1 that are no plural noun ("1 times the stable learning rate").
+_NOT_PLURALS = {"is", "has", "was", "does", "times", "plus", "minus", "as", "this", "its", "less", "thus"}
+
+
+def agree(text: str) -> str:
+    """``text`` with a noun after the number 1 in the singular: an outline's example, filled in.
+
+    >>> agree("Predicting 1 samples of 1 features, a column of 1 zeros, 1 losses, 11 values, 1 is")
+    'Predicting 1 sample of 1 feature, a column of 1 zero, 1 loss, 11 values, 1 is'
+    """
+
+    def singular(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if word in _NOT_PLURALS:
+            return match.group()
+        if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+            return f"1 {word[:-2]}"
+        return f"1 {word[:-1]}"
+
+    return _AFTER_ONE.sub(singular, text)
+
 
 # --------------------------------------------------------------------------- claims
+#: "to two decimals": how closely a step holds a figure; the group is what follows "to".
 TOLERANCE = re.compile(
-    r"to (?:the nearest whole number|rounding"
-    r"|(?:[a-z]+|<\w+>) (?:decimals?|significant (?:figures?|digits?)|digits))"
+    r"\bto (the nearest whole number|rounding"
+    r"|[a-z]+ (?:decimals?|significant (?:figures?|digits?)|digits))"
 )
+_PLACEHOLDER = re.compile(r"<(\w+)>")
+
+
+def filled_in(text: str, example: dict[str, str] | None) -> str:
+    """A step or scenario name of an outline with one example's values in its ``<placeholders>``.
+
+    >>> filled_in("Predicting <n> samples of <d> features", {"n": "1", "d": "3"})
+    'Predicting 1 sample of 3 features'
+    """
+    if not example:
+        return text
+    return agree(_PLACEHOLDER.sub(lambda m: example.get(m.group(1), m.group()), text))
 
 
 @dataclass
@@ -538,15 +653,22 @@ class Claim:
 
     @property
     def tolerances(self) -> list[str]:
-        """How closely the scenarios hold the figures, in their own words ("to two decimals")."""
+        """How closely the scenarios hold the figures, in their own words: "two decimals" for
+        a step that says "to two decimals", an outline's step once per example."""
         found: list[str] = []
         for rule in self.rules:
             for scenario in rule.scenarios:
-                for step in scenario.steps:
-                    for phrase in TOLERANCE.findall(step.text):
-                        if phrase not in found:
-                            found.append(phrase)
+                for example in scenario.examples or ({},):
+                    for step in scenario.steps:
+                        for phrase in TOLERANCE.findall(filled_in(step.text, example)):
+                            if phrase not in found:
+                                found.append(phrase)
         return found
+
+    @property
+    def builds_on(self) -> list[str]:
+        """The claims its rules build on, as their ``Builds on:`` lines list them."""
+        return list(dict.fromkeys(c for rule in self.rules for c in rule.builds_on))
 
 
 @dataclass
@@ -557,6 +679,52 @@ class Model:
     claims: list[Claim]
     contract: list[RuleRef]
     results: Results | None = None
+    _order: list[str] | None = field(default=None, init=False, repr=False)
+
+    def claim(self, claim_id: str) -> Claim:
+        return next(c for c in self.claims if c.id == claim_id)
+
+    def foundations(self, claim_id: str) -> list[str]:
+        """Every claim ``claim_id`` builds on, directly or through others, most basic first."""
+        direct = {c.id: c.builds_on for c in self.claims}
+        found: set[str] = set()
+        todo = list(direct.get(claim_id, []))
+        while todo:
+            claim = todo.pop()
+            if claim not in found and claim in direct:
+                found.add(claim)
+                todo.extend(direct[claim])
+        return [c for c in self.most_basic_first() if c in found]
+
+    def most_basic_first(self) -> list[str]:
+        """Every claim after all it builds on, ties in article order (the order root causes are named in).
+
+        Raises ValueError if the ``Builds on:`` lines go round in a circle.
+        """
+        if self._order is None:
+            self._order = self._most_basic_first()
+        return list(self._order)
+
+    def _most_basic_first(self) -> list[str]:
+        article = [c.id for c in self.claims]
+        waiting = {c.id: {b for b in c.builds_on if b in article and b != c.id} for c in self.claims}
+        order: list[str] = []
+        while waiting:
+            ready = [c for c in article if c in waiting and not waiting[c]]
+            if not ready:
+                raise ValueError(f"the Builds on: lines go round in a circle among {sorted(waiting)}")
+            order.append(ready[0])
+            del waiting[ready[0]]
+            for needs in waiting.values():
+                needs.discard(ready[0])
+        return order
+
+    @property
+    def causes(self):
+        """The root causes of this run's failures (:func:`tooling.causes.root_causes`)."""
+        from tooling.causes import root_causes
+
+        return root_causes(self)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -589,7 +757,7 @@ def build(
     results: Results | None = None,
 ) -> Model:
     """The model of the spec, with the figures measured on ``run`` and, for a report, ``results``."""
-    spec = parse_spec() if spec is None else spec
+    spec = _current_spec() if spec is None else spec
     claims = registered_claims() if claims is None else claims
     by_claim: dict[str, list[RuleRef]] = {claim: [] for claim in claims}
     contract: list[RuleRef] = []

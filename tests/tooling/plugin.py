@@ -11,7 +11,13 @@ Loaded by the top-level conftest.py (``pytest_plugins``). It adds:
 * the Cucumber JSON carries each scenario's claim and verdict tags (pytest-bdd writes only
   the scenario's own), and ``--gherkin-terminal-reporter -v`` prints each feature and rule
   once, with the claim, its verdict and the article's words, and every step with its status;
-* ``--report-html PATH``: the reviewer's report of this run (:mod:`tooling.report`).
+* ``--report-html PATH``: the reviewer's report of this run (:mod:`tooling.report`), with the
+  Cucumber JSON beside it, both from the run's one record of every test's every phase
+  (:mod:`tooling.results`), the record the terminal counts from; its folder is checked
+  before anything runs;
+* a run with a failure ends its summary with one line, ``root causes: claim-A, claim-B``,
+  and every other failure says which of them it follows from (:mod:`tooling.causes`);
+* ``--scenarios-only``: only the scenarios of the article's claims (``make spec``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pytest_bdd.reporting import test_report_context_registry
 
 from linreg.analysis import AffineGradient
 from linreg.experiment import EPOCHS, LEARNING_RATE, ArticleRun, Fit, Split, load_diabetes_split
+from tooling import causes, results
 from tooling.failures import FollowsFrom, spec_failure
 from tooling.implementation import (
     DEFAULT,
@@ -39,12 +46,11 @@ from tooling.implementation import (
     left_behind,
     reference_fits,
 )
-from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, Results, ScenarioResult, StepResult, build
+from tooling.model import ARTICLE_PREFIX, CONTRACT, ROOT, VERDICTS, StepResult, agree, build
 from tooling.update import Update
 from tooling.worker import DEFAULT_MEMORY_MB
 
 IMPLEMENTATION = pytest.StashKey[Implementation]()
-RESULTS = pytest.StashKey[Results]()
 STEPS = pytest.StashKey[dict[str, list[dict[str, Any]]]]()
 ARTICLE_RUN = pytest.StashKey[Any]()
 STARTED = pytest.StashKey[float]()
@@ -52,6 +58,10 @@ REPORT_WRITTEN = pytest.StashKey[Path]()
 VERDICT_OF = pytest.StashKey[dict[str, str]]()
 CHECKOUT = pytest.StashKey[dict[str, tuple[int, int]]]()
 LEFT_BEHIND = pytest.StashKey[list[str]]()
+RECORDER = pytest.StashKey[results.Recorder]()
+CAUSES = pytest.StashKey[causes.Causes]()
+DESELECTED = pytest.StashKey[list[tuple[str, str]]]()
+SCENARIOS = pytest.StashKey[set[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,7 +95,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--report-html",
         default=None,
         metavar="PATH",
-        help="write the reviewer's report of this run, one self-contained HTML page, to PATH",
+        help="write the reviewer's report of this run, one self-contained HTML page, to PATH "
+        "(and its Cucumber JSON beside it)",
+    )
+    group.addoption(
+        "--scenarios-only",
+        action="store_true",
+        help="run only the scenarios of the article's claims, in article order: the spec as prose "
+        "(make spec); their other tests, and every test of linreg's own, are deselected",
     )
 
 
@@ -111,15 +128,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
         settings.register_profile("judging", settings(settings.default, database=None))
         settings.load_profile("judging")
-    config.stash[RESULTS] = Results()
+    config.stash[DESELECTED] = []
     config.stash[STEPS] = {}
+    config.stash[SCENARIOS] = set()
     config.stash[STARTED] = time.time()
     report = _report_path(config)
     if report is not None:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        if not config.option.cucumber_json_path:
-            # The report is built from the run's Cucumber JSON, written beside it.
-            config.option.cucumber_json_path = str(report.with_name("cucumber.json"))
+        from tooling.report import folder_problem
+
+        problem = folder_problem(report)
+        if problem:
+            raise pytest.UsageError(f"--report-html {config.getoption('report_html')}: {problem}")
+    recorder = config.stash[RECORDER] = results.Recorder(config, config.stash[STEPS])
+    config.pluginmanager.register(recorder, "linreg-spec-record")
     if config.option.cucumber_json_path:
         # pytest-bdd writes the file at the very end and does not make its folder.
         Path(config.option.cucumber_json_path).resolve().parent.mkdir(parents=True, exist_ok=True)
@@ -231,9 +252,35 @@ def not_judged(item: pytest.Item) -> str | None:
     return f"{where}: {about[0] if about else 'a test of linreg'}"
 
 
+def is_scenario(item: pytest.Item) -> bool:
+    """Whether ``item`` is a scenario of a feature file (bound by :func:`tooling.binding.bind`)."""
+    return hasattr(getattr(item, "obj", None), "scenario_template")
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if is_scenario(item):
+        item.config.stash[SCENARIOS].add(item.nodeid)
+    if is_scenario(item) or _claims_of(item):
+        # A failure of a claim's test is reported in the spec's words (pytest_runtest_makereport
+        # below); pytest's own rendering of its traceback, made first, would be thrown away
+        # (about a tenth of a second a failure, a fifth of a wrong implementation's run).
+        item.repr_failure = _replaced_below  # type: ignore[method-assign]
+
+
+def _replaced_below(excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
+    return f"{excinfo.typename}: {excinfo.value}"
+
+
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
+    if config.getoption("scenarios_only"):
+        # The article's claims as prose: their scenarios, in the order collected (the step
+        # modules' names follow the article's sections); nothing else.
+        kept = [item for item in items if is_scenario(item) and _claims_of(item)]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+            items[:] = kept
     if implementation(config).is_linreg:
         return
     kept, deselected = [], []
@@ -243,7 +290,7 @@ def pytest_collection_modifyitems(
             kept.append(item)
         else:
             deselected.append(item)
-            config.stash[RESULTS].deselected.append((item.nodeid, reason))
+            config.stash[DESELECTED].append((item.nodeid, reason))
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
@@ -255,7 +302,7 @@ def pytest_report_collectionfinish(
     impl = implementation(config)
     if impl.is_linreg:
         return _found_at_load(impl)
-    deselected = config.stash[RESULTS].deselected
+    deselected = config.stash[DESELECTED]
     reasons = Counter(reason for _, reason in deselected)
     lines = [
         f"judging {impl.label} against the article's claims; "
@@ -312,11 +359,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         scenario = context.scenario
         scenario["tags"] = sorted(set(scenario["tags"]) | _rule_tags(scenario))
     claims = _claims_of(item)
-    if report.failed and call.excinfo is not None and (context is not None or claims):
-        error = _attributed(item.config, call.excinfo.value)
-        report.longrepr = _failure(item, error, context, claims)
-    if context is None and claims and (report.when == "call" or report.failed):
-        _record(item.config, report, claims)
+    if report.failed and call.excinfo is not None:
+        error = call.excinfo.value
+        if context is not None or claims:
+            error = _attributed(item.config, error)
+        # The claim a failure follows from: a FollowsFrom's, or the function's whose call crashed,
+        # hung or raised (read by tooling.results).
+        root = getattr(error, "claim", None)
+        if root:
+            report.follows_from = root  # type: ignore[attr-defined]
+        if context is not None or claims:
+            report.longrepr = causes.outside_steps(_failure(item, error, context, claims), report.when)
     return report
 
 
@@ -403,26 +456,6 @@ def step_results(config: pytest.Config, nodeid: str, scenario: dict) -> list[Ste
     return steps
 
 
-def _record(config: pytest.Config, report: pytest.TestReport, claims: list[str]) -> None:
-    # Scenarios are read back from the Cucumber JSON for the report; recorded here are the
-    # other tests of a claim (Hypothesis properties), which the JSON does not hold.
-    longrepr = report.longrepr
-    path, line = report.location[0], (report.location[1] or 0) + 1
-    config.stash[RESULTS].scenarios.append(
-        ScenarioResult(
-            report.nodeid,
-            path,
-            line,
-            report.location[2],
-            report.outcome,
-            report.duration,
-            claims,
-            message=str(longrepr) if report.failed and longrepr is not None else None,
-            headline=getattr(longrepr, "headline", None),
-        )
-    )
-
-
 # --------------------------------------------------------------------------- the reviewer's report
 def _report_path(config: pytest.Config) -> Path | None:
     option = config.getoption("report_html")
@@ -431,7 +464,6 @@ def _report_path(config: pytest.Config) -> Path | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    # trylast: after pytest-bdd has written the Cucumber JSON the report is built from.
     # A Ctrl-C from the user stops the run as interrupted programs do: status 130 (128 + SIGINT).
     # The implementation's own KeyboardInterrupt never gets here: it stays in its worker.
     if exitstatus == pytest.ExitCode.INTERRUPTED:
@@ -449,21 +481,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.stash[LEFT_BEHIND] = left
         if left and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    recorder = config.stash.get(RECORDER, None)
     path = _report_path(config)
-    if path is None or config.option.collectonly or config.stash.get(RESULTS, None) is None:
+    if recorder is None or config.option.collectonly:
         return
-    from tooling import report
+    recorded = recorder.results(session.items)
+    recorded.deselected = config.stash[DESELECTED]
+    if not recorded.failures and path is None:
+        return
+    run = config.stash.get(ARTICLE_RUN, None) if path is not None else None
+    model = build(run, results=recorded)
+    config.stash[CAUSES] = found = model.causes
+    causes.mark(recorder.reports, found)
+    if path is not None:
+        from tooling import report
 
-    recorded = config.stash[RESULTS]
-    results = report.read_cucumber(Path(config.option.cucumber_json_path))
-    results.scenarios += recorded.scenarios
-    results.deselected = recorded.deselected
-    run = config.stash.get(ARTICLE_RUN, None)
-    provenance = report.Provenance.collect(
-        implementation(config).label, config.stash[STARTED], list(config.invocation_params.args)
-    )
-    report.write(path, build(run, results=results), provenance, run)
-    config.stash[REPORT_WRITTEN] = path
+        provenance = report.Provenance.collect(
+            implementation(config).label, config.stash[STARTED], list(config.invocation_params.args)
+        )
+        report.write(path, model, provenance, run)
+        config.stash[REPORT_WRITTEN] = path
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -476,6 +513,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     path = config.stash.get(REPORT_WRITTEN, None)
     if path is not None:
         terminalreporter.write_sep("-", f"reviewer's report: {path}")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_terminal_summary")
+def pytest_terminal_summary_root_causes(terminalreporter, config: pytest.Config):
+    # tryfirst: outside the terminal's own wrapper, so after its short test summary.
+    result = yield
+    found = config.stash.get(CAUSES, None)
+    if found is not None and found.roots:
+        for line in causes.summary(found):
+            terminalreporter.write_line(line, red=True, bold=line.startswith(causes.PREFIX))
+    return result
 
 
 # --------------------------------------------------------------------------- the terminal reader
@@ -492,7 +540,7 @@ class SpecTerminalReporter(GherkinTerminalReporter):
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         # pytest prints each test's location as it starts; a scenario is printed as prose instead.
-        if self.verbosity > 0 and "::Scenario" in nodeid:
+        if self.verbosity > 0 and nodeid in self.config.stash[SCENARIOS]:
             return
         super().pytest_runtest_logstart(nodeid, location)
 
@@ -535,11 +583,11 @@ class SpecTerminalReporter(GherkinTerminalReporter):
             if quote:
                 self._tw.write(f"    {quote}\n")
             self.current_rule = rule["name"]
-        self._tw.write(f"{indent}  {scenario['keyword']}: {scenario['name']} ", **markup)
+        self._tw.write(f"{indent}  {scenario['keyword']}: {agree(scenario['name'])} ", **markup)
         self._tw.write(f"{word}\n", **markup)
         marks = {"passed": ("✓", {}), "failed": ("✗", {"red": True}), "skipped": ("·", {"yellow": True})}
         for step in step_results(self.config, report.nodeid, scenario):
             mark, step_markup = marks[step.status]
-            self._tw.write(f"{indent}      {mark} {step.keyword} {step.text}\n", **step_markup)
+            self._tw.write(f"{indent}      {mark} {step.keyword} {agree(step.text)}\n", **step_markup)
         self.stats.setdefault(category, []).append(report)
         return None

@@ -8,10 +8,10 @@ it printed, its exit status and how many tests it selected.
 
 A test module lists its runs in ``PYTEST_RUNS`` (a dict of :class:`Run`). When the suite
 has been collected, the top-level conftest.py starts them all (:func:`start`), one after
-another with ``pytest.main`` in a background interpreter (a whole-spec run in one of its
-own), so the imports are paid once. They run at a lower priority on the spare core while
-the suite runs; a test waits for its outcome (:func:`outcome`), and the tests that wait
-run last.
+another with ``pytest.main`` in two background interpreters taking turns (a whole-spec run
+in one of its own), so the imports are paid twice, not once a run. They run at a lower
+priority on the spare core while the suite runs; a test waits for its outcome
+(:func:`outcome`), and the tests that wait run last.
 
 The interpreter: ``python -m tooling.runs RUN_JSON ...``; for each run it prints a line
 ``==== run <index> exit <status> selected <count>``, then what pytest printed.
@@ -38,8 +38,12 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Set in the background interpreter, so that its runs never start runs of their own.
 NESTED = "LINREG_SPEC_BACKGROUND_RUN"
 JUDGED = re.compile(r"^judging (.*) against the article's claims", re.M)
-FAILURE = re.compile(r"^(?:FAILED|ERROR) .*? - (claim-\d+\.\d+) \((\w+)\): (.*)$", re.M)
-CLOSING = re.compile(r"^=+ (.*) in [\d.]+s", re.M)
+#: A summary line of a failed test: its id starts with its claim (tooling.binding), at any width;
+#: the message after " - " (the spec's headline, "claim-2.3 (holds): ...") only when it fits.
+FAILURE = re.compile(r"^(?:FAILED|ERROR) [^\s:]+::(claim-\d+\.\d+)(?::| - )(.*)$", re.M)
+ROOT_CAUSES = re.compile(r"^root causes: (.*)$", re.M)
+#: pytest's closing line, with its separators (or without, at -q): "=== 2 failed, 3 passed in 1.2s ===".
+CLOSING = re.compile(r"^(?:=+ )?(.+?) in [\d.]+s(?: \([\d:]+\))?(?: =+)?$", re.M)
 SEPARATOR = re.compile(r"^==== run (\d+) exit (-?\d+) selected (-?\d+) seconds ([\d.]+)$", re.M)
 
 
@@ -68,10 +72,31 @@ class Run:
             )
         )
 
+    def with_foundations(self) -> Run:
+        """The same run on its claims and every claim they build on, in their step modules only.
+
+        So that a mistake in a more basic claim than those selected is seen, and named first
+        among the root causes (tooling/causes.py), as in a run of the whole spec.
+        """
+        from tooling.model import build, step_module  # the spec's model: not in the background interpreter
+
+        args = list(self.args)
+        select = args.index("-m") + 1
+        model = build(None)
+        chosen = set(re.findall(r"claim-\d+\.\d+", args[select]))
+        chosen |= {f for claim in chosen for f in model.foundations(claim)}
+        order = [c.id for c in model.claims if c.id in chosen]
+        args[select] = " or ".join(order)
+        # The claims' step modules (collecting the whole suite, its docs and doctests, for a few
+        # claims costs more than running them).
+        modules = [step_module(rule.feature) for c in order for rule in model.claim(c).rules]
+        args += [m for m in dict.fromkeys(modules) if m not in args]
+        return Run(tuple(args))
+
     @property
     def whole_spec(self) -> bool:
         """Whether it runs every step module (none is named) rather than collecting only."""
-        paths = [a for a in self.args if not a.startswith("-") and (ROOT / a).exists()]
+        paths = [a for a in self.args if not a.startswith("-") and " " not in a and (ROOT / a).exists()]
         return not paths and "--collect-only" not in self.args
 
 
@@ -97,10 +122,16 @@ class Outcome:
         return {m.group(1) for m in FAILURE.finditer(self.output)}
 
     @property
+    def root_causes(self) -> list[str]:
+        """What its last ``root causes:`` line names, most basic first (empty if none)."""
+        found = ROOT_CAUSES.findall(self.output)
+        return found[-1].split(", ") if found else []
+
+    @property
     def closing(self) -> str:
         """pytest's closing line, e.g. ``4 failed, 1 passed, 431 deselected``."""
-        found = CLOSING.search(self.output)
-        return found.group(1) if found else self.output[-500:]
+        found = CLOSING.findall(self.output)
+        return found[-1] if found else self.output[-500:]
 
 
 def _env() -> dict[str, str]:
