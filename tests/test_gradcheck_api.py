@@ -15,8 +15,9 @@ import pytest
 import linreg
 from linreg import GradcheckError, InputModifiedError, gradcheck, hessian_check, hvp_check, linear_loss
 
-CHECKER = ("linreg.gradcheck", "linreg.gradcheck_trees")
-MODULES = {Path(sys.modules[name].__file__ or "").resolve() for name in CHECKER}
+# Every file of the checker: the subpackage linreg/gradcheck/ and its old module names.
+PACKAGE = Path(sys.modules["linreg.gradcheck"].__file__ or "").resolve().parent
+MODULES = {path.resolve() for path in PACKAGE.glob("*.py")}
 
 
 def loss(params, X, y):
@@ -273,20 +274,24 @@ def test_the_report_counts_the_failures_and_shows_at_most_five_rows():
     result = gradcheck(square, lambda x: 2 * x * off, np.ones(8), raise_exception=False)
     lines = result.report().splitlines()
     assert lines[0] == "gradient check failed: 8 of 8 values disagree with finite differences"
-    assert lines[1].split() == [
-        *("where", "analytic", "numeric", "abs", "error", "rel", "error", "allowed", "fd", "error", "step")
+    # Absolute quantities say "abs", relative ones "rel"; the ratio column shows the lost factor.
+    assert [cell.strip() for cell in lines[1].split("  ") if cell.strip()] == [
+        *("where", "analytic", "numeric", "numeric/analytic", "abs error", "allowed abs"),
+        *("rel error", "fd error abs", "step"),
     ]
     assert [line.split()[0] for line in lines[2:7]] == ["x[7]", "x[6]", "x[5]", "x[4]", "x[3]"]
+    assert [float(line.split()[3]) for line in lines[2:7]] == pytest.approx(1 / off[::-1][:5], rel=1e-6)
     assert lines[7] == "  ... 3 more value(s), all in .flat and the arrays of this result"
-    assert lines[8].startswith("rule: |analytic - numeric| <= atol + rtol * |numeric| + 4 * fd error")
+    assert lines[8].startswith("rule: abs error <= atol + floor + rtol * |numeric| + 4 * fd error abs")
 
 
 def test_describe_is_one_line_on_the_worst_value():
     result = gradcheck(square, lambda x: x * [2.0, 2.5], np.array([1.0, 1.0]), raise_exception=False)
     line = result.describe()
     assert "\n" not in line
-    assert line.startswith("x[1]: analytic 2.5, numeric 2, abs error 0.5, rel error 0.2, allowed ")
-    assert line.endswith("; fails; 1 of 2 values failed")
+    assert line.startswith("x[1]: analytic 2.5, numeric 2, numeric/analytic 0.8; abs error 0.5 against ")
+    assert " allowed abs (fd error abs " in line
+    assert line.endswith("; rel error 0.2; fails; 1 of 2 values failed")
 
 
 def test_under_pytest_the_traceback_stops_at_the_users_call():

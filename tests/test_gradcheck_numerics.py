@@ -72,16 +72,17 @@ def test_a_float32_function_with_its_float32_gradient_passes(case) -> None:
 def test_float32_gets_float32_steps_and_tolerance():
     f, grad, _ = sines(np.array([2.0, -1.0]), np.array([1.0, 3.0]))
     x = np.array([0.5, -1.25], dtype=np.float32)
-    result = gradcheck(f, grad, x)
-    assert result.rtol == pytest.approx(np.sqrt(EPS32))
-    # The first step is 4 eps^(1/5) * max(1, |x_i|): 0.16 and 0.21 for float32 (3e-3 for float64).
-    assert result.step.min() <= 4 * EPS32 ** (1 / 5) * 1.25
-    assert result.step.min() > 4 * np.finfo(np.float64).eps ** (1 / 5) * 1.25
+    result = gradcheck(f, grad, x, complex_step=False)
+    # rtol is 128 ulps of float32 (the analytic gradient's own rounding; its noise is measured besides).
+    assert result.rtol == pytest.approx(128 * EPS32)
+    # The first pass takes 4 eps^(1/5) |x_i| and half that: 0.082 and 0.041 of x_i for float32,
+    # where float64 would take 3e-3 and 1.5e-3.
+    np.testing.assert_allclose(result.step, 2 * EPS32 ** (1 / 5) * np.abs(x), rtol=1e-6)
 
 
 def test_a_float32_output_sets_float32_precision_even_for_a_float64_x():
     result = gradcheck(lambda x: np.float32(np.sum(x**2)), lambda x: 2 * x, np.array([1.0, 2.0]))
-    assert result.rtol == pytest.approx(np.sqrt(EPS32))
+    assert result.rtol == pytest.approx(128 * EPS32)
 
 
 @settings(max_examples=40)
@@ -111,7 +112,9 @@ def test_the_complex_step_is_exact_to_rounding():
     result = gradcheck(f, grad, x, complex_step=True)
     # No subtraction: each value is Im f(x + ih) / h, correct to a few ulps of the terms.
     np.testing.assert_allclose(result.numeric, exact(x), rtol=0, atol=8 * np.finfo(float).eps * 6)
-    assert result.evaluations == 1 + x.size
+    # f(x), six noise points, one complex step along their direction (f seen to be analytic),
+    # then one per value.
+    assert result.evaluations == 1 + 6 + 1 + x.size
 
 
 def test_the_fast_check_costs_the_same_for_a_large_x():
@@ -182,7 +185,7 @@ def test_noise_beyond_machine_epsilon_widens_the_allowance():
         return np.sum(np.float32(1.0) + x * x) - np.float32(x.size)
 
     x = np.array([0.01, 0.02], dtype=np.float32)
-    result = gradcheck(f, lambda v: 2 * v, x)
+    result = gradcheck(f, lambda v: 2 * v, x, complex_step=False)
     assert result.passed
     # The noise (about eps32 / 2 per value over steps of 1e-3 and below) dominates fd_error.
     assert np.all(result.fd_error > 10 * EPS32 * np.abs(f(x)) / result.step)
