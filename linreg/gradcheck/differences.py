@@ -17,7 +17,7 @@ Everything here works on the flat float64 vector of ``x``'s values (see
 * **Complex step.** ``Im f(x + i h e_j) / h`` at ``h = eps s_j``: no subtraction,
   so exact to rounding, one call per coordinate, for an ``f`` that is analytic.
 * **Real differences.** A first pass of two central differences per coordinate,
-  at ``h0 = 4 eps^(1/5) s_j`` and ``h0 / 2``, Richardson-extrapolated. The value
+  at ``h0 = 4 eps^(1/4) s_j`` and ``h0 / 2``, Richardson-extrapolated. The value
   passes there if it agrees with the analytic one within the tolerance and four
   times an error estimate that is honest about rounding but *optimistic* about
   truncation (a fourth-order term guessed from the second-order one). Every value
@@ -117,18 +117,30 @@ def coordinate_scales(
 
 
 def first_step_all(eps: np.ndarray) -> np.ndarray:
-    return 4 * eps ** (1 / 5)
+    return 4 * eps ** (1 / 4)
 
 
-def noise_of(table: np.ndarray) -> np.ndarray:
-    """Noise standard deviation of values at equally spaced points (axis 0), by ECnoise."""
+def noise_of(table: np.ndarray, robust_order: int) -> np.ndarray:
+    """Noise standard deviation of values at equally spaced points (axis 0).
+
+    ECnoise (the largest of the estimates from differences of order 3 to 5), unless a
+    kink or a jump between the points inflates it: differences of order
+    ``robust_order`` (2 for f, whose kinks are corners; 1 for a derivative, whose
+    kinks are jumps) are then spread about their median by noise alone, save the one
+    or two next to the kink, so their median absolute deviation bounds the noise.
+    The estimate is the smaller of ECnoise and three times that.
+    """
     sigma = np.zeros(table.shape[1:])
+    diffs = table
     for k in range(1, table.shape[0]):
-        table = np.diff(table, axis=0)
+        diffs = np.diff(diffs, axis=0)
         if k in _NOISE_ORDERS:
-            rms = np.sqrt(np.mean(table**2, axis=0))
+            rms = np.sqrt(np.mean(diffs**2, axis=0))
             sigma = np.maximum(sigma, rms / math.sqrt(math.comb(2 * k, k)))
-    return sigma
+    low = np.diff(table, n=robust_order, axis=0)
+    spread = np.median(np.abs(low - np.median(low, axis=0)), axis=0) / 0.6745
+    robust = spread / math.sqrt(math.comb(2 * robust_order, robust_order))
+    return np.minimum(sigma, 3 * robust)
 
 
 # Least-squares weights for the slope c1 of (f(x + k u) - f(x - k u)) / 2 = c1 k + c3 k^3, k = 1..3.
@@ -158,12 +170,13 @@ class Differencer:
         self.fixed_eps = fixed_eps
         self.dtypes = [tree.leaf_of(j).dtype for j in range(tree.size)]
         rng = np.random.default_rng(_SEED)
-        # The noise probe's direction: coordinate j moves by sqrt(eps_j) s_j times a normal.
+        # The noise probe's direction: coordinate j moves by sqrt(eps_j) s_j times a normal, far
+        # enough for every intermediate value of f to change its rounding between the points.
         self.u = rng.standard_normal(self.x0.size) * np.sqrt(eps_work) * self.scale
         self.points = [self._rounded(self.x0 + k * self.u) for k in range(-_NOISE_HALF, _NOISE_HALF + 1)]
         self._sigma: np.ndarray | None = None
-        self.slope = np.zeros_like(center)
-        self.slope_error = np.full_like(center, np.inf)
+        self.slope = np.zeros((1 + _NOISE_HALF, center.size))
+        self.slope_error = np.full((1 + _NOISE_HALF, center.size), np.inf)
 
     # ------------------------------------------------------------------ noise
     @property
@@ -193,18 +206,40 @@ class Differencer:
                 return
             values.append(out)
         table = np.stack(values)  # (7, M)
-        self._sigma = noise_of(table)
+        self._sigma = noise_of(table, 2)
         odd = np.stack([(table[_NOISE_HALF + k] - table[_NOISE_HALF - k]) / 2 for k in range(1, 4)])
         if analytic is not None:
             # Where x + k u was rounded (float32), take out analytic . (actual - intended) offset.
             for k in range(1, _NOISE_HALF + 1):
                 offset = (self.points[_NOISE_HALF + k] - self.points[_NOISE_HALF - k]) / 2 - k * self.u
                 odd[k - 1] -= analytic @ offset
-        self.slope = _SLOPE_WEIGHTS @ odd
         eps = float(self.eps_work.max())
         sigma = np.maximum(self._sigma, _ROUNDING_ULPS * (eps * np.abs(self.center) + tiny(eps)))
-        # Each odd part carries noise sigma / sqrt(2); the fit's weights spread it.
-        self.slope_error = sigma / math.sqrt(2) * float(np.linalg.norm(_SLOPE_WEIGHTS))
+        # Four estimates of the derivative along u: the fit over all six points (each odd part
+        # carries noise sigma / sqrt(2), which the fit's weights spread), and each symmetric
+        # difference alone, so that a kink between the outer points spoils one estimate, not all.
+        ks = np.arange(1, _NOISE_HALF + 1)[:, None]
+        self.slope = np.concatenate([(_SLOPE_WEIGHTS @ odd)[None], odd / ks])
+        self.slope_error = np.concatenate(
+            [(sigma / math.sqrt(2) * float(np.linalg.norm(_SLOPE_WEIGHTS)))[None], sigma / math.sqrt(2) / ks]
+        )
+
+    def close_slope(self, analytic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The derivative along u from f at x +- eps^(1/6) u, 200 times closer to x than the noise
+        probe's points (two more calls): a kink between those points is rarely between these."""
+        __tracebackhide__ = True
+        eps = float(self.eps_work.max())
+        w = self.u * eps ** (1 / 6)
+        up, down = self._rounded(self.x0 + w), self._rounded(self.x0 - w)
+        f_up = self._evaluate(up, lambda: "x (measuring f's derivative along a random direction)")
+        f_down = self._evaluate(down, lambda: "x (measuring f's derivative along a random direction)")
+        if f_up is None or f_down is None:
+            return np.zeros_like(self.center), np.full_like(self.center, np.inf)
+        scale = eps ** (1 / 6)
+        offset = (up - down) / 2 - w  # nonzero where a float32 leaf rounded x +- w
+        slope = ((f_up - f_down) / 2 - analytic @ offset) / scale
+        sigma = np.maximum(self.noise, _ROUNDING_ULPS * (eps * np.abs(self.center) + tiny(eps)))
+        return slope, sigma / math.sqrt(2) / scale
 
     def analytic_noise(
         self, analytic_at: Callable[[np.ndarray], np.ndarray], center: np.ndarray
@@ -220,7 +255,7 @@ class Differencer:
             if out.shape != center.shape or not np.all(np.isfinite(out)):
                 return np.zeros_like(center)
             values.append(out)
-        return noise_of(np.stack(values))
+        return noise_of(np.stack(values), 1)
 
     def floor(self, analytic_sigma: np.ndarray) -> np.ndarray:
         """The absolute allowance for rounding, (M, N): f's noise over each coordinate's size,
@@ -403,13 +438,16 @@ def complex_error(value: np.ndarray, eps: float, h: float, f_size: np.ndarray) -
 
 
 def first_step(eps: float) -> float:
-    """The first step, relative to a coordinate's size: 3e-3 in float64, 0.16 in float32.
+    """The first step, relative to a coordinate's size: 4.9e-4 in float64, 0.074 in float32.
 
     Two central differences at h and h/2, extrapolated, have truncation error about
     h^4 / 480 (for a function varying on the scale of the coordinate) and rounding
-    about 3 eps / h; they balance near h = 4 eps^(1/5).
+    about 3 eps / h; they would balance near h = 4 eps^(1/5). The first step is smaller,
+    ``4 eps^(1/4)``: truncation then falls far below rounding (1e-16 against 1.4e-12 in
+    float64), so the first pass reads a smooth f to 1.4e-12, and a kink 1e-3 away is not
+    crossed.
     """
-    return 4 * eps ** (1 / 5)
+    return 4 * eps ** (1 / 4)
 
 
 # ---------------------------------------------------------------------------- first pass and refinement
@@ -485,10 +523,13 @@ def refine(
         D = np.stack([q[0] for q in seq])  # (k + 1, M)
         r = np.stack([q[2] for q in seq])
         hs = np.array([q[1] for q in seq])
-        # Step i continues the run of i - 2 and i - 1 if D changed at most half as much as before
-        # (h^2 predicts a quarter), beyond rounding.
+        # Step i continues the run of i - 2 and i - 1 if D changed by rounding only, or by a
+        # twentieth to a half of its change before (h^2 predicts a quarter, h^4 a sixteenth).
+        # Steps across a kink change D by growing or erratic amounts, and break the run.
         change = np.abs(np.diff(D, axis=0))  # change[i - 1] = |D_i - D_{i-1}|
-        continues = change[1:] <= 0.5 * change[:-1] + 2 * (r[2:] + r[1:-1])  # for i = 2..k
+        noise = 2 * (r[2:] + r[1:-1])
+        now, before = change[1:], change[:-1]
+        continues = (now <= noise) | ((now <= 0.5 * before + noise) & (now >= before / 20 - noise))
         k = len(seq) - 1
         A = (4 * D[1:] - D[:-1]) / 3  # A[i - 1] from steps i - 1, i
         rho_a = (4 * r[1:] + r[:-1]) / 3
@@ -500,11 +541,28 @@ def refine(
             start = int(broken[-1]) + 1 if broken.size else 0  # the run is steps start..k
             if k - start < 3:
                 continue
-            # The best third-order extrapolation within the run (its distance to the second-order
-            # one, or its rounding, as error): a settled run at the larger steps has the least rounding.
+            # The best third-order extrapolation within the run. Its error: its distance to the
+            # second-order one and to its neighbours in the run, or its rounding, whichever is
+            # largest. A settled run at the larger steps has the least rounding.
             window = np.arange(start, k - 1)  # B indices whose three steps lie in the run
-            best = int(window[np.argmin(err_b[window, o])])
-            value[o], error[o], step[o], decided[o] = B[best, o], err_b[best, o], hs[best + 2], True
+            errors = err_b[window, o].copy()
+            column = B[window, o]
+            errors[1:] = np.maximum(errors[1:], np.abs(column[1:] - column[:-1]))
+            errors[:-1] = np.maximum(errors[:-1], np.abs(column[:-1] - column[1:]))
+            pick = int(np.argmin(errors))
+            best = int(window[pick])
+            # Decided when the value fails by more than its error, or when its error is within
+            # the tolerance or down to rounding (smaller steps cannot do better). An error far
+            # above rounding means the run is not settled yet (steps still near a kink).
+            gap = abs(float(analytic[o] - B[best, o]))
+            tol = float(tolerance(B[best])[o])
+            settled_now = (
+                gap > tol + SAFETY * errors[pick]
+                or SAFETY * errors[pick] <= tol
+                or errors[pick] <= 4 * rho_b[best, o]
+            )
+            if settled_now:
+                value[o], error[o], step[o], decided[o] = B[best, o], errors[pick], hs[best + 2], True
         # Rounding alone a thousand times larger than every number in sight: nothing more to learn.
         d3, r3 = D[-1], r[-1]
         hopeless = r3 > 1e3 * (np.abs(d3) + np.abs(analytic) + tolerance(d3))
