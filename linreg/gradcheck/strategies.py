@@ -1,7 +1,14 @@
 """Property-based gradient checks: Hypothesis strategies and one-line properties.
 
-An optional part of linreg: it needs Hypothesis (``pip install "linreg[hypothesis]"``),
-and ``import linreg`` does not load it. One line turns a function and its
+An optional part of linreg: it needs Hypothesis, which linreg's ``hypothesis`` extra
+installs. linreg is not on the package index under that name (another project is),
+so install it from a checkout or from a wheel built there (``python -m build``), with
+the extra::
+
+    pip install "/path/to/linreg-checkout[hypothesis]"
+    pip install "/path/to/linreg-checkout/dist/<the wheel>.whl[hypothesis]"
+
+``import linreg`` does not load this module. One line turns a function and its
 gradient into a test that checks the gradient wherever Hypothesis looks, hunts
 for the point where it is worst, and shrinks a failure to a small example:
 
@@ -24,17 +31,30 @@ powers finite. Choose bounds that match the domain your function is meant for.
 
 from __future__ import annotations
 
+import linecache
 import math
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, cast
 
 import numpy as np
-from hypothesis import given, target
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
-from linreg.gradcheck import GradcheckError, GradcheckResult, gradcheck, hessian_check
+MISSING = (
+    "linreg.gradcheck.strategies needs Hypothesis, which is not installed: install linreg with its "
+    'hypothesis extra, pip install "/path/to/linreg-checkout[hypothesis]" (or pip install hypothesis)'
+)
+try:
+    from hypothesis import assume, given, target
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+except ModuleNotFoundError as missing:  # pragma: no cover - tested in a process without Hypothesis
+    if missing.name is None or missing.name.split(".")[0] != "hypothesis":
+        raise
+    raise ModuleNotFoundError(MISSING, name="hypothesis") from None
+
+from linreg.gradcheck.checks import gradcheck, hessian_check
+from linreg.gradcheck.results import GradcheckError, GradcheckResult
 
 __all__ = ["arrays", "floats", "gradient_property", "hessian_property", "like"]
 
@@ -185,13 +205,42 @@ def _judge(result: GradcheckResult) -> None:
     # wrong (relative error) and the nearest to failing (error over allowance).
     target(min(result.max_rel_error, sys.float_info.max), label="largest relative error")
     target(min(result.error_ratio, sys.float_info.max), label="largest error / allowance")
-    if not result.passed:
+    # Where f is not smooth enough to judge (a kink), the point tells nothing: look elsewhere.
+    assume(result.verdict != "undecided")
+    if result.verdict == "failed":
         raise GradcheckError(result.report(), result)
 
 
 def _name(prefix: str, fn: Callable[..., Any]) -> str:
     name = getattr(fn, "__name__", "")
     return f"{prefix}_{name}" if name.isidentifier() else prefix
+
+
+_ASSIGNED = re.compile(r"^\s*(test\w*)\s*(?::[^=]*)?=[^=]")
+
+
+def _in_callers_test(run: Callable[[Any, tuple[Any, ...]], None], default: str) -> Callable[..., None]:
+    """The test function, compiled as if written where the property was made.
+
+    A failure then points at the user's own line (``test_ridge = gradient_property(...)``),
+    and the test carries the name it was assigned to; the checker's frames below it are
+    hidden (``__tracebackhide__``), Hypothesis trims its own.
+    """
+    frame = sys._getframe(2)
+    filename, lineno = frame.f_code.co_filename, frame.f_lineno
+    name = default
+    for back in range(lineno, max(lineno - 5, 0), -1):
+        found = _ASSIGNED.match(linecache.getline(filename, back))
+        if found:
+            name = found.group(1)
+            break
+    # The body on the user's line; the def (where Hypothesis's wrapper says it is) just above.
+    source = "\n" * max(lineno - 2, 0) + f"def {name}(point, more):\n    _run(point, more)\n"
+    namespace: dict[str, Any] = {"_run": run}
+    exec(compile(source, filename, "exec"), namespace)
+    test = namespace[name]
+    test.__qualname__ = name
+    return cast(Callable[..., None], test)
 
 
 def gradient_property(
@@ -223,8 +272,10 @@ def gradient_property(
     callable
         A test taking no argument. Assign it to a ``test_*`` name in a test module
         and pytest runs it; wrap it in ``hypothesis.settings(...)`` to change the
-        number of examples. On failure it raises :class:`linreg.GradcheckError` for
-        the smallest failing example Hypothesis found.
+        number of examples. It is named after that assignment, and a failure points
+        at its line. On failure it raises :class:`linreg.GradcheckError` for the
+        smallest failing example Hypothesis found; points where ``f`` is not smooth
+        enough to judge are skipped.
     """
     points, extra = _strategy(x), _extra(args)
 
@@ -232,8 +283,7 @@ def gradient_property(
         __tracebackhide__ = True
         _judge(gradcheck(f, grad, point, args=more, kwargs=kwargs, raise_exception=False, **options))
 
-    check.__name__ = check.__qualname__ = _name("test_gradient_of", f)
-    return given(points, extra)(check)
+    return given(points, extra)(_in_callers_test(check, _name("test_gradient_of", f)))
 
 
 def hessian_property(
@@ -256,5 +306,4 @@ def hessian_property(
         __tracebackhide__ = True
         _judge(hessian_check(grad, hess, point, args=more, kwargs=kwargs, raise_exception=False, **options))
 
-    check.__name__ = check.__qualname__ = _name("test_hessian_of", grad)
-    return given(points, extra)(check)
+    return given(points, extra)(_in_callers_test(check, _name("test_hessian_of", grad)))
