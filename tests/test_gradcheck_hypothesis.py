@@ -108,7 +108,7 @@ def test_a_failing_property_points_at_the_users_test_and_hides_the_checker(tmp_p
     # frame of the checker (nor of Hypothesis) is shown.
     (tmp_path / "test_users.py").write_text(USERS_TEST, encoding="utf-8")
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "test_users.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_users.py"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

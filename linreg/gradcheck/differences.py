@@ -289,10 +289,10 @@ class Differencer:
                 out[leaf.start : leaf.start + leaf.size] = part.astype(leaf.dtype).astype(np.float64)
         return out
 
-    def _coordinate_quotient(self, j: int) -> Callable[[float], tuple[np.ndarray, float, np.ndarray] | None]:
+    def _coordinate_quotient(self, j: int) -> _Quotient:
         eps, dtype = float(self.eps_work[j]), self.dtypes[j]
 
-        def quotient(h: float) -> tuple[np.ndarray, float, np.ndarray] | None:
+        def quotient(h: float) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
             __tracebackhide__ = True
             up, down = self.x0.copy(), self.x0.copy()
             up[j] = float(np.asarray(self.x0[j] + h, dtype=dtype))
@@ -305,7 +305,10 @@ class Differencer:
             if f_up is None or f_down is None:
                 return None
             noise = self._rounding(eps, f_up, f_down) / actual
-            return (f_up - f_down) / (2 * actual), actual, noise
+            # The bend: forward minus backward difference, h f'' for a smooth f (it halves with
+            # h), the jump in slope for a kink between x - h and x + h (it stays).
+            bend = (f_up + f_down - 2 * self.center) / actual
+            return (f_up - f_down) / (2 * actual), actual, noise, bend
 
         return quotient
 
@@ -336,7 +339,7 @@ class Differencer:
             raise ValueError(
                 f"f is not finite at {self.tree.label(j)} plus or minus the step {h:.3g} (or twice it)"
             )
-        value, actual, noise = near
+        value, actual, noise = near[:3]
         # Truncation falls as h^2: D(h) - D(2h) is 3 times D(h)'s truncation error.
         error = np.maximum(np.abs(value - far[0]) / 3, noise)
         return Estimate(value, error, np.full_like(value, actual), np.ones(value.shape, dtype=bool))
@@ -451,7 +454,10 @@ def first_step(eps: float) -> float:
 
 
 # ---------------------------------------------------------------------------- first pass and refinement
-_Quotient = Callable[[float], "tuple[np.ndarray, float, np.ndarray] | None"]
+# One central difference at step h: (D of shape (M,), the step actually taken, D's rounding error,
+# and, for a coordinate, the bend), or None where f was not finite.
+_Quotient = Callable[[float], "tuple[np.ndarray, float, np.ndarray, np.ndarray] | None"]
+_DirectionQuotient = Callable[[float], "tuple[np.ndarray, float, np.ndarray] | None"]
 
 
 def refine(
@@ -479,10 +485,12 @@ def refine(
     """
     __tracebackhide__ = True
     m = analytic.shape[0]
-    seq: list[tuple[np.ndarray, float, np.ndarray]] = []
+    seq: list[tuple[np.ndarray, float, np.ndarray, np.ndarray]] = []
     h = h0
     halvings = 0
     smallest = h0
+    leap = False  # once past the first pass: skip ahead while the steps straddle a kink
+    decided = np.zeros(m, dtype=bool)
 
     def take() -> bool:
         nonlocal h, halvings, smallest
@@ -499,6 +507,13 @@ def refine(
                 seq.clear()  # restart below the step that left f's domain
                 continue
             seq.append(got)
+            if leap and len(seq) >= 2 and _straddles(seq[-2], seq[-1], ~decided):
+                # The bend did not shrink with the step: a kink lies within it. Steps that
+                # straddle it teach nothing, so the next is eight times smaller, not two, and
+                # the run starts afresh there.
+                h /= _LEAP / _RATIO
+                halvings += 2
+                seq.clear()
             return True
         return False
 
@@ -507,9 +522,8 @@ def refine(
     value = np.full(m, np.nan)
     error = np.full(m, np.inf)
     step = np.full(m, np.nan)
-    decided = np.zeros(m, dtype=bool)
     if len(seq) == 2:
-        (d0, _, r0), (d1, h1, r1) = seq
+        (d0, _, r0, _), (d1, h1, r1, _) = seq
         R = (4 * d1 - d0) / 3
         delta = np.abs(d0 - d1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -517,12 +531,14 @@ def refine(
         e = np.maximum((4 * r1 + r0) / 3, np.minimum(guess, delta / 3))
         ok = np.abs(analytic - R) <= tolerance(R) + SAFETY * e
         value[ok], error[ok], step[ok], decided[ok] = R[ok], e[ok], h1, True
+    leap = True
     while not decided.all() and take():
         if len(seq) < 4:
             continue
         D = np.stack([q[0] for q in seq])  # (k + 1, M)
         r = np.stack([q[2] for q in seq])
         hs = np.array([q[1] for q in seq])
+        bends = np.abs(np.stack([q[3] for q in seq]))
         # Step i continues the run of i - 2 and i - 1 if D changed by rounding only, or by a
         # twentieth to a half of its change before (h^2 predicts a quarter, h^4 a sixteenth).
         # Steps across a kink change D by growing or erratic amounts, and break the run.
@@ -556,16 +572,28 @@ def refine(
             # above rounding means the run is not settled yet (steps still near a kink).
             gap = abs(float(analytic[o] - B[best, o]))
             tol = float(tolerance(B[best])[o])
-            settled_now = (
-                gap > tol + SAFETY * errors[pick]
-                or SAFETY * errors[pick] <= tol
-                or errors[pick] <= 4 * rho_b[best, o]
+            # And only where the bend shrank across the window, as for a smooth f: a bend that
+            # stays is a kink at x itself, closer than any step (D is then the mean of the two
+            # slopes at every step, steady and wrong).
+            bend_noise = 4 * (r[best, o] + r[best + 2, o])
+            smooth_here = bends[best + 2, o] <= 0.6 * bends[best, o] + bend_noise
+            allowance = SAFETY * errors[pick]
+            # A pass that allows a tenth of the value or more says nothing: keep looking, or abstain.
+            vague = allowance > max(tol, 0.1 * max(abs(float(B[best, o])), abs(float(analytic[o]))))
+            settled_now = smooth_here and (
+                gap > tol + allowance
+                or allowance <= tol
+                or (errors[pick] <= 4 * rho_b[best, o] and not vague)
             )
             if settled_now:
                 value[o], error[o], step[o], decided[o] = B[best, o], errors[pick], hs[best + 2], True
         # Rounding alone a thousand times larger than every number in sight: nothing more to learn.
         d3, r3 = D[-1], r[-1]
         hopeless = r3 > 1e3 * (np.abs(d3) + np.abs(analytic) + tolerance(d3))
+        if len(seq) >= 4:
+            # A bend that persists (a kink closer than the step) while D's rounding already exceeds an
+            # eighth of it: below the kink, D would be too noisy to tell a slope from the other.
+            hopeless |= (bends[-1] >= 0.5 * bends[-4]) & (r[-1] > bends[-1] / 8)
         if np.all(decided | hopeless):
             break
     if not seq and not decided.any():
@@ -586,8 +614,22 @@ def refine(
     return Estimate(value, error, step, decided)
 
 
+_LEAP = 8.0
+
+
+def _straddles(before: tuple[Any, ...], after: tuple[Any, ...], undecided: np.ndarray) -> bool:
+    """Whether every undecided output's bend stayed (over 0.7 of itself) from one step to the next,
+    well above rounding: both steps straddle a kink."""
+    (_, _, r0, b0), (_, _, r1, b1) = before, after
+    stays = (np.abs(b1) >= 0.7 * np.abs(b0)) & (np.abs(b1) > 8 * (r0 + r1))
+    return bool(np.all(stays[undecided])) and bool(undecided.any())
+
+
 def ridders(
-    quotient: _Quotient, h0: float, target: Callable[[np.ndarray], np.ndarray], where: Callable[[], str]
+    quotient: _DirectionQuotient,
+    h0: float,
+    target: Callable[[np.ndarray], np.ndarray],
+    where: Callable[[], str],
 ) -> Estimate:
     """Richardson extrapolation of central differences at halving steps (Ridders' method).
 

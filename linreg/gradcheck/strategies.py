@@ -40,6 +40,9 @@ from typing import Any, Literal, cast
 
 import numpy as np
 
+from linreg.gradcheck.checks import gradcheck, hessian_check
+from linreg.gradcheck.results import GradcheckError, GradcheckResult
+
 MISSING = (
     "linreg.gradcheck.strategies needs Hypothesis, which is not installed: install linreg with its "
     'hypothesis extra, pip install "/path/to/linreg-checkout[hypothesis]" (or pip install hypothesis)'
@@ -52,9 +55,6 @@ except ModuleNotFoundError as missing:  # pragma: no cover - tested in a process
     if missing.name is None or missing.name.split(".")[0] != "hypothesis":
         raise
     raise ModuleNotFoundError(MISSING, name="hypothesis") from None
-
-from linreg.gradcheck.checks import gradcheck, hessian_check
-from linreg.gradcheck.results import GradcheckError, GradcheckResult
 
 __all__ = ["arrays", "floats", "gradient_property", "hessian_property", "like"]
 
