@@ -376,3 +376,49 @@ def test_a_hessian_vector_product_is_checked_along_random_directions():
 def test_a_given_direction_must_have_the_structure_of_x():
     with pytest.raises(ValueError, match=r"^v has shape \(3,\) but x has shape \(2,\)"):
         hvp_check(double, lambda x, v: 2 * v, np.ones(2), v=np.ones(3))
+
+
+# ---------------------------------------------------------------- the layout
+def test_import_linreg_gradcheck_gives_the_module_and_from_it_the_function():
+    import importlib
+
+    module = importlib.import_module("linreg.gradcheck")
+    import linreg.gradcheck as imported
+
+    assert imported is module
+    assert module.__name__ == "linreg.gradcheck" and hasattr(module, "SAFETY")
+    from linreg.gradcheck import gradcheck as function
+
+    assert callable(function) and function.__module__ == "linreg.gradcheck.checks"
+    # The old spellings keep working: the package is callable as its function.
+    assert linreg.gradcheck(square, double, np.ones(2)).passed
+    assert gradcheck(square, double, np.ones(2)).passed
+
+
+def test_the_parts_are_files_of_the_package_and_the_old_module_names_still_import():
+    import importlib
+
+    parts = {"checks", "differences", "trees", "results", "calls", "strategies", "benchmark"}
+    assert parts <= {path.stem for path in PACKAGE.glob("*.py")}
+    assert (
+        importlib.import_module("linreg.gradcheck_trees").Tree
+        is importlib.import_module("linreg.gradcheck.trees").Tree
+    )
+    old = importlib.import_module("linreg.gradcheck_strategies")
+    assert old.gradient_property is importlib.import_module("linreg.gradcheck.strategies").gradient_property
+
+
+def test_analysis_does_not_import_core():
+    # core imports analysis (for the stable learning rate); analysis takes TrainingDiverged from
+    # linreg._errors, so the two no longer import each other.
+    import ast
+
+    source = Path(linreg.analysis.__file__).read_text(encoding="utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    assert "linreg.core" not in imported and "linreg" not in imported
+    assert linreg.TrainingDiverged is linreg.core.TrainingDiverged is linreg._errors.TrainingDiverged

@@ -194,3 +194,129 @@ def test_noise_beyond_machine_epsilon_widens_the_allowance():
     assert result.passed
     # The noise (about eps32 / 2 per value over steps of 1e-3 and below) dominates fd_error.
     assert np.all(result.fd_error > 10 * EPS32 * np.abs(f(x)) / result.step)
+
+
+# ---------------------------------------------------------------- scales, kinks, noise, complex step
+def test_a_one_millionth_error_on_a_coordinate_of_size_one_millionth_is_found_among_mixed_scales():
+    # Coordinates from 1e-6 to 1e6 in one vector, each checked in units of its own size.
+    s = np.array([1e-6, 1e-2, 1.0, 1e3, 1e6])
+    f1, g1, _ = sines(np.array([1.0, 2.0, 0.5, 1.5, -1.0]), np.array([1.0, -1.0, 2.0, 0.5, 1.0]))
+
+    def f(z):
+        return 1e2 * f1(z / s)
+
+    def grad(z):
+        return 1e2 * g1(z / s) / s
+
+    z = np.array([0.7, -1.1, 2.3, 0.4, -0.9]) * s
+    for complex_step in (None, False):
+        assert gradcheck(f, grad, z, complex_step=complex_step).passed
+
+        def off(v, complex_step=complex_step):
+            out = grad(v)
+            out[0] *= 1 + 1e-6
+            return out
+
+        result = gradcheck(f, off, z, complex_step=complex_step, raise_exception=False)
+        assert result.failed == ("x[0]",)
+
+
+def kinked(c: np.ndarray):
+    """sum |x - c| + sum x^2: a kink in each coordinate at c_i, not at 0."""
+
+    def f(x):
+        return float(np.sum(np.abs(x - c)) + np.sum(x**2))
+
+    def grad(x):
+        return np.sign(x - c) + 2 * x
+
+    return f, grad
+
+
+@pytest.mark.parametrize("distance", [1e-3, 1e-5, 1e-7])
+def test_near_a_kink_a_right_gradient_passes_and_a_one_millionth_error_is_found(distance):
+    c = np.array([0.7, -0.2])
+    f, grad = kinked(c)
+    x = c + np.array([distance, 0.5])
+    assert gradcheck(f, grad, x).passed
+    result = gradcheck(f, lambda v: grad(v) * [1 + 1e-6, 1.0], x, raise_exception=False)
+    assert result.failed == ("x[0]",)
+
+
+def test_at_a_kink_the_check_abstains_in_one_line_rather_than_fail():
+    # At c itself, every step straddles the kink: the differences give the mean of the two slopes.
+    c = np.array([0.7, -0.2])
+    f, _ = kinked(c)
+
+    def right_slope(x):
+        return np.where(x - c >= 0, 1.0, -1.0) + 2 * x
+
+    x = c + np.array([0.0, 0.5])
+    with pytest.raises(linreg.NotSmoothEnough) as raised:
+        gradcheck(f, right_slope, x)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("gradient check undecided: f is not smooth enough here to judge x[0]")
+    assert isinstance(raised.value, ValueError) and not isinstance(raised.value, AssertionError)
+    assert raised.value.result.verdict == "undecided"
+    assert raised.value.result.undecided == ("x[0]",)
+
+
+def test_the_complex_step_is_the_default_where_f_is_analytic_and_costs_n_plus_eight_calls():
+    f, grad, _ = sines(np.array([1.5, -2.0, 0.5, 1.0]), np.array([1.0, 0.5, -2.0, 3.0]))
+    x = np.array([0.1, 2.0, -3.0, 0.4])
+    result = gradcheck(f, grad, x)
+    assert result.method.startswith("complex step")
+    # f(x), six noise points, the probe along their direction, then one per value.
+    assert result.evaluations == 1 + 6 + 1 + x.size
+
+
+def test_real_differences_cost_at_most_four_n_plus_ten_calls_on_a_smooth_f():
+    for n in (1, 2, 7):
+        rng = np.random.default_rng(n)
+        f, grad, _ = sines(rng.uniform(-2, 2, n), rng.uniform(-2, 2, n))
+        x = rng.normal(size=n)
+        assert gradcheck(f, grad, x, complex_step=False).evaluations <= 4 * n + 10
+
+
+def test_a_function_that_is_not_analytic_is_refused_for_the_complex_step_in_one_line():
+    # abs returns a real number for a complex one: Im f(x + ih) / h misses its slope.
+    def f(x):
+        return np.sum(np.abs(x) * x)
+
+    def grad(x):
+        return 2 * np.abs(x)
+
+    x = np.array([0.5, -1.5])
+    with pytest.raises(ValueError) as raised:
+        gradcheck(f, grad, x, complex_step=True)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("complex_step=True refused: f is not analytic near x:")
+    # By default it is seen and real differences are used: a right gradient passes.
+    result = gradcheck(f, grad, x)
+    assert result.passed
+    assert result.method.startswith("central differences")
+    assert result.note.startswith("No complex step: f is not analytic near x")
+
+
+def test_near_a_minimum_a_one_millionth_error_of_a_tiny_gradient_is_found():
+    # Next to the minimum at c the gradient is about 1e-6; its floor comes from f's measured noise,
+    # so no atol is needed, and the complex step reads it exactly.
+    c = np.array([0.3, -1.2, 2.0])
+
+    def f(x):
+        d = x - c
+        return d @ d / 2 + np.sum(d**4)
+
+    def grad(x):
+        d = x - c
+        return d + 4 * d**3
+
+    x = c + 1e-6 * np.array([1.0, -2.0, 0.5])
+    result = gradcheck(f, grad, x)
+    assert result.passed
+    assert result.method.startswith("complex step")
+    assert np.all(result.floor < 1e-14)
+    off = gradcheck(f, lambda v: grad(v) * [1.0, 1 + 1e-6, 1.0], x, raise_exception=False)
+    assert off.failed == ("x[1]",)
