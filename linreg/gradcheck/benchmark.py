@@ -64,6 +64,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -865,9 +866,8 @@ def machine() -> str:
     versions = [f"Python {platform.python_version()}", f"numpy {np.__version__}"]
     for name in ("scipy", "numdifftools", "jax", "autograd"):
         try:
-            module = __import__(name)
-            versions.append(f"{name} {getattr(module, '__version__', '?')}")
-        except ImportError:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
             versions.append(f"{name} not installed")
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; " + ", ".join(versions)
 
