@@ -13,8 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "gradcheck.md"
@@ -42,7 +43,8 @@ from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 import linreg
 
 assert Path(linreg.__file__).resolve().is_relative_to(site), linreg.__file__
-sybil = Sybil(parsers=[PythonCodeBlockParser(doctest_optionflags=ELLIPSIS | NORMALIZE_WHITESPACE), SkipParser()])
+flags = ELLIPSIS | NORMALIZE_WHITESPACE
+sybil = Sybil(parsers=[PythonCodeBlockParser(doctest_optionflags=flags), SkipParser()])
 examples = 0
 for example in sybil.parse(page):
     example.evaluate()
