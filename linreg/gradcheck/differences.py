@@ -11,9 +11,11 @@ Everything here works on the flat float64 vector of ``x``'s values (see
 * **Noise.** ``f`` is evaluated at six points ``x + k u`` (``k = ±1, ±2, ±3``)
   along one random direction ``u`` whose coordinate ``j`` is ``sqrt(eps) s_j``
   times a standard normal; high-order differences of those values are noise alone
-  (Moré and Wild's ECnoise). The same six values give the derivative along ``u``
-  by a least-squares fit, good to about ``sqrt(eps)``: the reference against
-  which a complex step is trusted.
+  (Moré and Wild's ECnoise, bounded by a median estimate that a kink between the
+  points cannot inflate, :func:`noise_of`). The analytic derivative's own noise
+  is read at the same points. The same six values give the derivative along
+  ``u``, good to about ``sqrt(eps)``: the reference against which a complex step
+  is trusted (with two more points much closer to x if a kink lies between them).
 * **Complex step.** ``Im f(x + i h e_j) / h`` at ``h = eps s_j``: no subtraction,
   so exact to rounding, one call per coordinate, for an ``f`` that is analytic.
 * **Real differences.** A first pass of two central differences per coordinate,
@@ -23,9 +25,11 @@ Everything here works on the flat float64 vector of ``x``'s values (see
   truncation (a fourth-order term guessed from the second-order one). Every value
   the first pass does not pass is refined: steps keep halving until three
   successive changes of the difference quotient shrink as ``h^2`` (or within
-  rounding) predicts; then the verdict is made on a third-order extrapolation
-  with a conservative error. Differences that never settle mean a kink between
-  the steps: the value is *undecided*, never a failure.
+  rounding) predicts, and the *bend* (forward minus backward difference, ``h f''``
+  for a smooth f) shrinks with them; then the verdict is made on a third-order
+  extrapolation with a conservative error. A bend that stays is a kink within the
+  step: the steps leap eight-fold past it. Differences that never settle mean a
+  kink closer than any usable step: the value is *undecided*, never a failure.
 * **Ridders' tableau** along a direction, for ``fast=True`` and Hessian-vector
   products (:func:`ridders`).
 """
