@@ -325,6 +325,16 @@ def test_a_fixed_eps_reproduces_the_one_step_central_difference():
     assert (result.atol, result.rtol) == (1e-8, 1e-6)
 
 
+def test_a_fixed_eps_means_real_central_differences_even_for_an_f_that_takes_complex_input():
+    def f(x):
+        return np.sum(np.sin(x) * x)
+
+    x = np.array([0.3, -2.0, 5.0])
+    result = gradcheck(f, lambda v: np.cos(v) * v + np.sin(v), x, eps=1e-6, atol=1e-8, rtol=1e-6)
+    assert result.method == "central differences at the fixed step eps=1e-06"
+    np.testing.assert_array_equal(result.numeric, linreg.numerical_gradient(f, x, eps=1e-6))
+
+
 def test_gradcheck_error_is_an_assertion_error_carrying_the_result():
     with pytest.raises(AssertionError) as raised:
         gradcheck(square, lambda x: 3 * x, np.ones(2))

@@ -195,7 +195,7 @@ def _columns(
     note = ""
     estimates: list[Estimate] | None = None
     method = ""
-    if s.complex_step is not False:
+    if s.complex_step or (s.complex_step is None and s.fixed_eps is None):
         try:
             estimates, method, note = _complex_columns(differencer, analytic, atol, s, rtol, tolerance, real)
         except NoComplexStep as exc:
