@@ -982,9 +982,13 @@ def _summary(results: dict[str, dict[str, Tally]], anchors: list[Setting], categ
         labels = {s.label for s in anchors if s.family == family}
         if not labels:
             continue
+        # Best-tuned: the setting whose 1e-6 detections most outnumber its false alarms (a setting
+        # that flags every gradient, right or wrong, is tuned to nothing).
         tuned = max(
             sorted(labels),
-            key=lambda label: sum(results[c][label].planted[index] for c in categories),
+            key=lambda label: sum(
+                results[c][label].planted[index] - results[c][label].false_alarms for c in categories
+            ),
         )
         found = sum(results[c][tuned].planted[index] for c in categories)
         cases = sum(results[c][tuned].planted_cases for c in categories)
