@@ -113,10 +113,10 @@ styles: setup
 benchmark-suite: setup browser
 	$(BIN)/python tests/benchmarks/suite_timing.py
 
-## linreg.gradcheck against scipy, numdifftools and torch's and jax's rules (the table in docs/gradcheck.md).
+## linreg.gradcheck against jax, autograd, scipy, numdifftools and torch's rule (the table in docs/gradcheck.md).
 benchmark-gradcheck: setup
 	$(BIN)/python -m pip install --quiet -e ".[dev,benchmark]"
-	$(BIN)/python tests/benchmarks/gradcheck_benchmark.py
+	$(BIN)/python -m linreg.gradcheck.benchmark
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks cucumber.json

@@ -19,6 +19,9 @@ do, in closed form: :func:`stable_learning_rate`, :func:`gradient_descent_closed
 and, for long runs, :func:`gradient_descent_history`.
 """
 
+import sys
+from typing import TYPE_CHECKING
+
 from linreg._types import Grads, Params
 from linreg.analysis import (
     flatten_params,
@@ -41,17 +44,24 @@ from linreg.gradcheck import (
     GradcheckError,
     GradcheckResult,
     InputModifiedError,
+    NotSmoothEnough,
     gradcheck,
     hessian_check,
     hvp_check,
     numerical_gradient,
 )
 
+if not TYPE_CHECKING:
+    # linreg.gradcheck is the subpackage (so that `import linreg.gradcheck` gives the module),
+    # callable as its gradcheck function (so that `from linreg import gradcheck` still checks).
+    gradcheck = sys.modules["linreg.gradcheck"]
+
 __all__ = [
     "GradcheckError",
     "GradcheckResult",
     "Grads",
     "InputModifiedError",
+    "NotSmoothEnough",
     "Params",
     "TrainingDiverged",
     "flatten_params",

@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from linreg._errors import TrainingDiverged
 from linreg._scaling import exponent, mean_square_difference
 from linreg._types import Params
 from linreg._validation import (
@@ -296,8 +297,6 @@ def _expansion(X: object, y: object, learning_rate: object, start: Params | None
         theta_0 = np.append(*as_params(start, X.shape[1], name="start"))
     bound = stable_learning_rate(X)
     if alpha >= bound:
-        from linreg.core import TrainingDiverged  # core imports this module
-
         raise TrainingDiverged(
             f"gradient descent does not converge: learning_rate={alpha:g} is at or above the stable "
             f"bound 2/lambda_max = {bound:.6g} for this X, where the error along the top eigenvector "

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from linreg._errors import TrainingDiverged
 from linreg._scaling import exponent, mean_square_difference
 from linreg._types import Grads, Params
 from linreg._validation import (
@@ -29,20 +30,6 @@ from linreg._validation import (
 from linreg.analysis import stable_learning_rate
 
 Callback = Callable[[int, float, np.ndarray, float], None]
-
-
-class TrainingDiverged(FloatingPointError):
-    """The loss stopped being finite during training (the learning rate is too large).
-
-    Attributes
-    ----------
-    loss_history : ndarray of shape (k,)
-        The losses recorded before training stopped: evidence of the growth.
-    """
-
-    def __init__(self, message: str, loss_history: np.ndarray | None = None) -> None:
-        super().__init__(message)
-        self.loss_history = np.empty(0) if loss_history is None else loss_history
 
 
 def initialize_params(dims: int) -> tuple[np.ndarray, float]:

@@ -15,8 +15,9 @@ import pytest
 import linreg
 from linreg import GradcheckError, InputModifiedError, gradcheck, hessian_check, hvp_check, linear_loss
 
-CHECKER = ("linreg.gradcheck", "linreg.gradcheck_trees")
-MODULES = {Path(sys.modules[name].__file__ or "").resolve() for name in CHECKER}
+# Every file of the checker: the subpackage linreg/gradcheck/ and its old module names.
+PACKAGE = Path(sys.modules["linreg.gradcheck"].__file__ or "").resolve().parent
+MODULES = {path.resolve() for path in PACKAGE.glob("*.py")}
 
 
 def loss(params, X, y):
@@ -273,20 +274,24 @@ def test_the_report_counts_the_failures_and_shows_at_most_five_rows():
     result = gradcheck(square, lambda x: 2 * x * off, np.ones(8), raise_exception=False)
     lines = result.report().splitlines()
     assert lines[0] == "gradient check failed: 8 of 8 values disagree with finite differences"
-    assert lines[1].split() == [
-        *("where", "analytic", "numeric", "abs", "error", "rel", "error", "allowed", "fd", "error", "step")
+    # Absolute quantities say "abs", relative ones "rel"; the ratio column shows the lost factor.
+    assert [cell.strip() for cell in lines[1].split("  ") if cell.strip()] == [
+        *("where", "analytic", "numeric", "numeric/analytic", "abs error", "allowed abs"),
+        *("rel error", "fd error abs", "step"),
     ]
     assert [line.split()[0] for line in lines[2:7]] == ["x[7]", "x[6]", "x[5]", "x[4]", "x[3]"]
+    assert [float(line.split()[3]) for line in lines[2:7]] == pytest.approx(1 / off[::-1][:5], rel=1e-6)
     assert lines[7] == "  ... 3 more value(s), all in .flat and the arrays of this result"
-    assert lines[8].startswith("rule: |analytic - numeric| <= atol + rtol * |numeric| + 4 * fd error")
+    assert lines[8].startswith("rule: abs error <= atol + floor + rtol * |numeric| + 4 * fd error abs")
 
 
 def test_describe_is_one_line_on_the_worst_value():
     result = gradcheck(square, lambda x: x * [2.0, 2.5], np.array([1.0, 1.0]), raise_exception=False)
     line = result.describe()
     assert "\n" not in line
-    assert line.startswith("x[1]: analytic 2.5, numeric 2, abs error 0.5, rel error 0.2, allowed ")
-    assert line.endswith("; fails; 1 of 2 values failed")
+    assert line.startswith("x[1]: analytic 2.5, numeric 2, numeric/analytic 0.8; abs error 0.5 against ")
+    assert " allowed abs (fd error abs " in line
+    assert line.endswith("; rel error 0.2; fails; 1 of 2 values failed")
 
 
 def test_under_pytest_the_traceback_stops_at_the_users_call():
@@ -318,6 +323,16 @@ def test_a_fixed_eps_reproduces_the_one_step_central_difference():
     assert isinstance(result.worst_index, tuple)
     assert all(isinstance(i, int) for i in result.worst_index)
     assert (result.atol, result.rtol) == (1e-8, 1e-6)
+
+
+def test_a_fixed_eps_means_real_central_differences_even_for_an_f_that_takes_complex_input():
+    def f(x):
+        return np.sum(np.sin(x) * x)
+
+    x = np.array([0.3, -2.0, 5.0])
+    result = gradcheck(f, lambda v: np.cos(v) * v + np.sin(v), x, eps=1e-6, atol=1e-8, rtol=1e-6)
+    assert result.method == "central differences at the fixed step eps=1e-06"
+    np.testing.assert_array_equal(result.numeric, linreg.numerical_gradient(f, x, eps=1e-6))
 
 
 def test_gradcheck_error_is_an_assertion_error_carrying_the_result():
@@ -371,3 +386,49 @@ def test_a_hessian_vector_product_is_checked_along_random_directions():
 def test_a_given_direction_must_have_the_structure_of_x():
     with pytest.raises(ValueError, match=r"^v has shape \(3,\) but x has shape \(2,\)"):
         hvp_check(double, lambda x, v: 2 * v, np.ones(2), v=np.ones(3))
+
+
+# ---------------------------------------------------------------- the layout
+def test_import_linreg_gradcheck_gives_the_module_and_from_it_the_function():
+    import importlib
+
+    module = importlib.import_module("linreg.gradcheck")
+    import linreg.gradcheck as imported
+
+    assert imported is module
+    assert module.__name__ == "linreg.gradcheck" and hasattr(module, "SAFETY")
+    from linreg.gradcheck import gradcheck as function
+
+    assert callable(function) and function.__module__ == "linreg.gradcheck.checks"
+    # The old spellings keep working: the package is callable as its function.
+    assert linreg.gradcheck(square, double, np.ones(2)).passed
+    assert gradcheck(square, double, np.ones(2)).passed
+
+
+def test_the_parts_are_files_of_the_package_and_the_old_module_names_still_import():
+    import importlib
+
+    parts = {"checks", "differences", "trees", "results", "calls", "strategies", "benchmark"}
+    assert parts <= {path.stem for path in PACKAGE.glob("*.py")}
+    assert (
+        importlib.import_module("linreg.gradcheck_trees").Tree
+        is importlib.import_module("linreg.gradcheck.trees").Tree
+    )
+    old = importlib.import_module("linreg.gradcheck_strategies")
+    assert old.gradient_property is importlib.import_module("linreg.gradcheck.strategies").gradient_property
+
+
+def test_analysis_does_not_import_core():
+    # core imports analysis (for the stable learning rate); analysis takes TrainingDiverged from
+    # linreg._errors, so the two no longer import each other.
+    import ast
+
+    source = Path(linreg.analysis.__file__).read_text(encoding="utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    assert "linreg.core" not in imported and "linreg" not in imported
+    assert linreg.TrainingDiverged is linreg.core.TrainingDiverged is linreg._errors.TrainingDiverged

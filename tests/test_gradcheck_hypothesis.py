@@ -5,7 +5,12 @@ linreg's own promises about its gradient checker (not claims of the article).
 
 from __future__ import annotations
 
+import importlib
+import os
+import subprocess
+import sys
 from collections import namedtuple
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,8 +80,60 @@ test_the_ridge_gradient_holds_wherever_hypothesis_looks = settings(max_examples=
 )
 
 
-def test_a_property_is_named_after_the_function():
-    assert test_the_ridge_gradient_holds_wherever_hypothesis_looks.__name__ == "test_gradient_of_ridge"
+def test_a_property_is_named_after_the_test_it_is_assigned_to():
+    name = "test_the_ridge_gradient_holds_wherever_hypothesis_looks"
+    assert test_the_ridge_gradient_holds_wherever_hypothesis_looks.__name__ == name
+    # Not assigned to a test's name: named after the function.
+    made_inline = [gradient_property(ridge, ridge_grad, template, args=data)]
+    assert made_inline[0].__name__ == "test_gradient_of_ridge"
+
+
+USERS_TEST = """
+import numpy as np
+from hypothesis import settings
+from linreg.gradcheck.strategies import arrays, gradient_property
+
+def cube(x):
+    return float(np.sum(x ** 3))
+
+def cube_grad_off(x):
+    return 2 * x ** 2
+
+test_my_cube = settings(max_examples=5, database=None)(gradient_property(cube, cube_grad_off, arrays(2)))
+"""
+
+
+def test_a_failing_property_points_at_the_users_test_and_hides_the_checker(tmp_path):
+    # Under pytest, as a user runs it: the failure names the user's test at its own line, and no
+    # frame of the checker (nor of Hypothesis) is shown.
+    (tmp_path / "test_users.py").write_text(USERS_TEST, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_users.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(linreg.__file__).parents[1])},
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "test_users.py:12: GradcheckError" in run.stdout
+    assert "test_my_cube = settings(" in run.stdout
+    assert "???" not in run.stdout
+    assert "FAILED test_users.py::test_my_cube" in run.stdout
+    assert "linreg/gradcheck/" not in run.stdout
+    assert "hypothesis/core.py" not in run.stdout
+
+
+def test_without_hypothesis_the_import_says_which_extra_to_install_in_one_line(monkeypatch):
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    monkeypatch.delitem(sys.modules, "linreg.gradcheck.strategies")
+    with pytest.raises(ModuleNotFoundError) as raised:
+        importlib.import_module("linreg.gradcheck.strategies")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("linreg.gradcheck.strategies needs Hypothesis, which is not installed")
+    assert 'pip install "/path/to/linreg-checkout[hypothesis]"' in message
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 
 def test_a_wrong_gradient_fails_on_a_shrunk_example_naming_the_coordinate():

@@ -5,8 +5,6 @@ linreg's own promises about its gradient checker (not claims of the article).
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -17,7 +15,7 @@ from strategies import Problem, gradient_in_theta, loss_in_theta, problems
 import linreg
 from linreg import gradcheck
 
-SAFETY = sys.modules["linreg.gradcheck"].SAFETY
+SAFETY = linreg.gradcheck.SAFETY
 EPS32 = float(np.finfo(np.float32).eps)
 
 
@@ -61,27 +59,33 @@ def test_the_error_estimate_bounds_the_true_error_of_the_numeric_gradient(case) 
 @given(sine_problems)
 def test_a_float32_function_with_its_float32_gradient_passes(case) -> None:
     a, c, x = case
-    f, grad, exact = sines(a, c)
+    f, grad, _ = sines(a, c)
     x32 = x.astype(np.float32)
     result = gradcheck(f, grad, x32, raise_exception=False)
     assert result.passed, result.report()
-    # The numeric gradient is float32-accurate, as its error estimate says.
-    assert np.all(np.abs(result.numeric - exact(x32)) <= SAFETY * result.fd_error)
+    # The numeric gradient is float32-accurate, as its error estimate says: f computes with a and c
+    # rounded to float32, so its exact derivative is that of those constants.
+    _, _, exact32 = sines(a.astype(np.float32).astype(float), c.astype(np.float32).astype(float))
+    assert np.all(np.abs(result.numeric - exact32(x32)) <= SAFETY * result.fd_error)
 
 
 def test_float32_gets_float32_steps_and_tolerance():
     f, grad, _ = sines(np.array([2.0, -1.0]), np.array([1.0, 3.0]))
     x = np.array([0.5, -1.25], dtype=np.float32)
-    result = gradcheck(f, grad, x)
-    assert result.rtol == pytest.approx(np.sqrt(EPS32))
-    # The first step is 4 eps^(1/5) * max(1, |x_i|): 0.16 and 0.21 for float32 (3e-3 for float64).
-    assert result.step.min() <= 4 * EPS32 ** (1 / 5) * 1.25
-    assert result.step.min() > 4 * np.finfo(np.float64).eps ** (1 / 5) * 1.25
+    result = gradcheck(f, grad, x, complex_step=False)
+    # rtol is 128 ulps of float32 (the analytic gradient's own rounding; its noise is measured besides).
+    assert result.rtol == pytest.approx(128 * EPS32)
+    # The first pass takes 4 eps^(1/4) s_i and half that, s_i the size of x_i: |x_i|, raised where f is
+    # too flat at that size, to at most max(1, |x_i|). For float32 that is 0.074 and 0.037 of s_i,
+    # where float64 would take 4.9e-4 and 2.4e-4.
+    half = 2 * EPS32 ** (1 / 4)
+    assert np.all(result.step >= half * np.abs(x) * (1 - 1e-6))
+    assert np.all(result.step <= half * np.maximum(np.abs(x), 1) * (1 + 1e-6))
 
 
 def test_a_float32_output_sets_float32_precision_even_for_a_float64_x():
     result = gradcheck(lambda x: np.float32(np.sum(x**2)), lambda x: 2 * x, np.array([1.0, 2.0]))
-    assert result.rtol == pytest.approx(np.sqrt(EPS32))
+    assert result.rtol == pytest.approx(128 * EPS32)
 
 
 @settings(max_examples=40)
@@ -111,7 +115,9 @@ def test_the_complex_step_is_exact_to_rounding():
     result = gradcheck(f, grad, x, complex_step=True)
     # No subtraction: each value is Im f(x + ih) / h, correct to a few ulps of the terms.
     np.testing.assert_allclose(result.numeric, exact(x), rtol=0, atol=8 * np.finfo(float).eps * 6)
-    assert result.evaluations == 1 + x.size
+    # f(x), six noise points, one complex step along their direction (f seen to be analytic),
+    # then one per value.
+    assert result.evaluations == 1 + 6 + 1 + x.size
 
 
 def test_the_fast_check_costs_the_same_for_a_large_x():
@@ -182,7 +188,133 @@ def test_noise_beyond_machine_epsilon_widens_the_allowance():
         return np.sum(np.float32(1.0) + x * x) - np.float32(x.size)
 
     x = np.array([0.01, 0.02], dtype=np.float32)
-    result = gradcheck(f, lambda v: 2 * v, x)
+    result = gradcheck(f, lambda v: 2 * v, x, complex_step=False)
     assert result.passed
     # The noise (about eps32 / 2 per value over steps of 1e-3 and below) dominates fd_error.
     assert np.all(result.fd_error > 10 * EPS32 * np.abs(f(x)) / result.step)
+
+
+# ---------------------------------------------------------------- scales, kinks, noise, complex step
+def test_a_one_millionth_error_on_a_coordinate_of_size_one_millionth_is_found_among_mixed_scales():
+    # Coordinates from 1e-6 to 1e6 in one vector, each checked in units of its own size.
+    s = np.array([1e-6, 1e-2, 1.0, 1e3, 1e6])
+    f1, g1, _ = sines(np.array([1.0, 2.0, 0.5, 1.5, -1.0]), np.array([1.0, -1.0, 2.0, 0.5, 1.0]))
+
+    def f(z):
+        return 1e2 * f1(z / s)
+
+    def grad(z):
+        return 1e2 * g1(z / s) / s
+
+    z = np.array([0.7, -1.1, 2.3, 0.4, -0.9]) * s
+    for complex_step in (None, False):
+        assert gradcheck(f, grad, z, complex_step=complex_step).passed
+
+        def off(v, complex_step=complex_step):
+            out = grad(v)
+            out[0] *= 1 + 1e-6
+            return out
+
+        result = gradcheck(f, off, z, complex_step=complex_step, raise_exception=False)
+        assert result.failed == ("x[0]",)
+
+
+def kinked(c: np.ndarray):
+    """sum |x - c| + sum x^2: a kink in each coordinate at c_i, not at 0."""
+
+    def f(x):
+        return float(np.sum(np.abs(x - c)) + np.sum(x**2))
+
+    def grad(x):
+        return np.sign(x - c) + 2 * x
+
+    return f, grad
+
+
+@pytest.mark.parametrize("distance", [1e-3, 1e-5, 1e-7])
+def test_near_a_kink_a_right_gradient_passes_and_a_one_millionth_error_is_found(distance):
+    c = np.array([0.7, -0.2])
+    f, grad = kinked(c)
+    x = c + np.array([distance, 0.5])
+    assert gradcheck(f, grad, x).passed
+    result = gradcheck(f, lambda v: grad(v) * [1 + 1e-6, 1.0], x, raise_exception=False)
+    assert result.failed == ("x[0]",)
+
+
+def test_at_a_kink_the_check_abstains_in_one_line_rather_than_fail():
+    # At c itself, every step straddles the kink: the differences give the mean of the two slopes.
+    c = np.array([0.7, -0.2])
+    f, _ = kinked(c)
+
+    def right_slope(x):
+        return np.where(x - c >= 0, 1.0, -1.0) + 2 * x
+
+    x = c + np.array([0.0, 0.5])
+    with pytest.raises(linreg.NotSmoothEnough) as raised:
+        gradcheck(f, right_slope, x)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("gradient check undecided: f is not smooth enough here to judge x[0]")
+    assert isinstance(raised.value, ValueError) and not isinstance(raised.value, AssertionError)
+    assert raised.value.result.verdict == "undecided"
+    assert raised.value.result.undecided == ("x[0]",)
+
+
+def test_the_complex_step_is_the_default_where_f_is_analytic_and_costs_n_plus_eight_calls():
+    f, grad, _ = sines(np.array([1.5, -2.0, 0.5, 1.0]), np.array([1.0, 0.5, -2.0, 3.0]))
+    x = np.array([0.1, 2.0, -3.0, 0.4])
+    result = gradcheck(f, grad, x)
+    assert result.method.startswith("complex step")
+    # f(x), six noise points, the probe along their direction, then one per value.
+    assert result.evaluations == 1 + 6 + 1 + x.size
+
+
+def test_real_differences_cost_at_most_four_n_plus_ten_calls_on_a_smooth_f():
+    for n in (1, 2, 7):
+        rng = np.random.default_rng(n)
+        f, grad, _ = sines(rng.uniform(-2, 2, n), rng.uniform(-2, 2, n))
+        x = rng.normal(size=n)
+        assert gradcheck(f, grad, x, complex_step=False).evaluations <= 4 * n + 10
+
+
+def test_a_function_that_is_not_analytic_is_refused_for_the_complex_step_in_one_line():
+    # abs returns a real number for a complex one: Im f(x + ih) / h misses its slope.
+    def f(x):
+        return np.sum(np.abs(x) * x)
+
+    def grad(x):
+        return 2 * np.abs(x)
+
+    x = np.array([0.5, -1.5])
+    with pytest.raises(ValueError) as raised:
+        gradcheck(f, grad, x, complex_step=True)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("complex_step=True refused: f is not analytic near x:")
+    # By default it is seen and real differences are used: a right gradient passes.
+    result = gradcheck(f, grad, x)
+    assert result.passed
+    assert result.method.startswith("central differences")
+    assert result.note.startswith("No complex step: f is not analytic near x")
+
+
+def test_near_a_minimum_a_one_millionth_error_of_a_tiny_gradient_is_found():
+    # Next to the minimum at c the gradient is about 1e-6; its floor comes from f's measured noise,
+    # so no atol is needed, and the complex step reads it exactly.
+    c = np.array([0.3, -1.2, 2.0])
+
+    def f(x):
+        d = x - c
+        return d @ d / 2 + np.sum(d**4)
+
+    def grad(x):
+        d = x - c
+        return d + 4 * d**3
+
+    x = c + 1e-6 * np.array([1.0, -2.0, 0.5])
+    result = gradcheck(f, grad, x)
+    assert result.passed
+    assert result.method.startswith("complex step")
+    assert np.all(result.floor < 1e-14)
+    off = gradcheck(f, lambda v: grad(v) * [1.0, 1 + 1e-6, 1.0], x, raise_exception=False)
+    assert off.failed == ("x[1]",)

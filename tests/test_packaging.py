@@ -17,7 +17,7 @@ from importlib.metadata import requires
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 DISTRIBUTION = "linreg-audit"
@@ -80,7 +80,10 @@ def index_names(arguments: str) -> set[str]:
         word = word.strip("'\"`").rstrip("),;")
         if not word or word.startswith(("-", ".", "/")) or "/" in word or ".whl" in word:
             continue  # an option, or a path: a checkout, a wheel
-        names.add(canonicalize_name(Requirement(word).name))
+        try:
+            names.add(canonicalize_name(Requirement(word).name))
+        except InvalidRequirement:
+            continue  # prose after the command: "(or pip install hypothesis)"
     return names
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -133,3 +134,77 @@ def test_rejects_a_quartic_gradient_with_the_power_rule_slipped(x: np.ndarray) -
     assert not linreg.gradcheck(
         lambda v: float(np.sum(v**4)), lambda v: 3 * v**3, x, raise_exception=False
     ).passed
+
+
+# ---------------------------------------------------------------- an f that returns no finite number
+# numerical_gradient and gradcheck refuse it in one line naming f and the point, rather than return
+# NaN or zeros (issue 15's adversarial family, kept as properties).
+NOT_NUMBERS = [None, "1.0", b"1", {"loss": 1.0}, 1j, True]
+NOT_FINITE = [float("nan"), float("inf"), float("-inf"), np.float32("nan")]
+
+
+def _spoiled(value: object, at_call: int):
+    """sum(x**2), except that call number ``at_call`` (from 0) returns ``value``."""
+    calls = []
+
+    def f(x):
+        calls.append(None)
+        return value if len(calls) - 1 == at_call else float(np.sum(np.asarray(x) ** 2))
+
+    return f
+
+
+@given(
+    arrays(np.float64, st.integers(1, 4), elements=finite(5.0)),
+    st.sampled_from(NOT_NUMBERS + NOT_FINITE),
+    st.data(),
+)
+def test_numerical_gradient_refuses_an_f_that_returns_no_finite_number(x, value, data) -> None:
+    at_call = data.draw(st.integers(0, 2 * x.size - 1), label="at_call")
+    with pytest.raises((TypeError, ValueError)) as raised:
+        linreg.numerical_gradient(_spoiled(value, at_call), x)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("f ")
+    # Calls go x[0] + h, x[0] - h, x[1] + h, ...: the message names the coordinate and the side.
+    assert f"x with x[{at_call // 2}] {'+-'[at_call % 2]} " in message
+    expected = ValueError if value in NOT_FINITE or isinstance(value, float) else TypeError
+    assert isinstance(raised.value, expected)
+
+
+@given(
+    arrays(np.float64, st.integers(1, 3), elements=finite(5.0)),
+    st.sampled_from(NOT_NUMBERS[:4]),
+    st.integers(0, 40),
+)
+def test_gradcheck_refuses_an_f_that_returns_something_not_a_number(x, value, at_call) -> None:
+    f = _spoiled(value, at_call)
+    try:
+        result = linreg.gradcheck(f, lambda v: 2 * v, x, raise_exception=False)
+    except TypeError as error:
+        message = str(error)
+        assert "\n" not in message
+        assert message.startswith("f must return a number or an array of numbers, got ")
+        assert message.split(" at ")[-1]  # the point is named
+    else:
+        # The spoiled call came after the check had what it needed.
+        assert at_call >= result.evaluations
+        assert np.all(np.isfinite(result.flat["numeric"]))
+
+
+@given(
+    arrays(np.float64, st.integers(1, 3), elements=finite(5.0)),
+    st.sampled_from(NOT_FINITE),
+    st.integers(0, 40),
+)
+def test_gradcheck_never_returns_a_nan_for_an_f_that_returns_one(x, value, at_call) -> None:
+    # At x itself it is refused; at one step, the check takes smaller steps (a domain edge) or
+    # refuses in one line: it never hands back a NaN numeric gradient.
+    try:
+        result = linreg.gradcheck(_spoiled(value, at_call), lambda v: 2 * v, x, raise_exception=False)
+    except ValueError as error:
+        assert "\n" not in str(error)
+        assert str(error).startswith(("f(x) is not finite", "f is not finite"))
+    else:
+        assert np.all(np.isfinite(result.flat["numeric"]))
+        assert result.passed
