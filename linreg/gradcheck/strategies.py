@@ -203,8 +203,13 @@ def _judge(result: GradcheckResult) -> None:
     __tracebackhide__ = True
     # Two targets: Hypothesis steers towards the points where the gradient is the most
     # wrong (relative error) and the nearest to failing (error over allowance).
-    target(min(result.max_rel_error, sys.float_info.max), label="largest relative error")
-    target(min(result.error_ratio, sys.float_info.max), label="largest error / allowance")
+    # An undecided value (at a kink) may have no error to speak of: NaN steers nowhere.
+    for value, label in (
+        (result.max_rel_error, "largest relative error"),
+        (result.error_ratio, "largest error / allowance"),
+    ):
+        if not math.isnan(value):
+            target(min(value, sys.float_info.max), label=label)
     # Where f is not smooth enough to judge (a kink), the point tells nothing: look elsewhere.
     assume(result.verdict != "undecided")
     if result.verdict == "failed":
