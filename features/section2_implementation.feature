@@ -116,6 +116,11 @@ Feature: The implementation, step by step (article, section 2)
       When the model trains for 500 epochs at the article's learning rate of 0.01
       Then the returned parameters are one step against those gradients from the last epoch's start
 
+    Scenario: Without a learning rate or a number of epochs, training is the article's 10,000 epochs at 0.01
+      Given a noisy linear data set of 20 samples and 2 features
+      When the model trains with neither a learning rate nor a number of epochs
+      Then that run is the run of 10000 epochs at the article's learning rate of 0.01 from the same start, loss for loss
+
     @contract
     Scenario: Training is silent unless asked
       Given a noisy linear data set of 20 samples and 2 features

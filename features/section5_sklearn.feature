@@ -151,6 +151,7 @@ Feature: Comparison with scikit-learn (article, section 5)
     scikit-learn's r2_score in the place of the article's; the two agree on the trained
     model's predictions, so nothing the article prints changes.
     Article: "from sklearn.metrics import mean_squared_error, r2_score" (section 5)
+    Builds on: claim-2.5, claim-4.1, claim-4.2
 
     Scenario Outline: <function> leaves its arguments as it found them
       Given the article's split of the diabetes data

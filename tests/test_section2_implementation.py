@@ -246,3 +246,31 @@ def _(trained: Trained, first: int, second: int):
             expected=f"the loss at epoch {epoch}, {history[epoch - 1]:.6f}",
             measured=loss,
         )
+
+
+# ---------------------------------------------------------------- claim 2.5: the article's defaults
+@when("the model trains with neither a learning rate nor a number of epochs", target_fixture="defaulted")
+def _(impl: Implementation, data: Problem) -> Training:
+    return impl.train(data.X, data.y, None, None)
+
+
+@then(
+    parse(
+        "that run is the run of {epochs:d} epochs at the article's learning rate of {rate:Number} "
+        "from the same start, loss for loss"
+    )
+)
+def _(impl: Implementation, data: Problem, defaulted: Training, epochs: int, rate: float):
+    # The same code on the same arguments from the same start does the same floating-point
+    # operations, so the two histories are equal exactly: any difference is another run (other
+    # defaults), never rounding.
+    history = loss_history(defaulted)
+    start = None if defaulted.start is None else defaulted.start.copy()
+    explicit = loss_history(impl.train(data.X, data.y, rate, epochs, start=start))
+    same = history.shape == explicit.shape and bool(np.array_equal(history, explicit))
+    that(
+        same,
+        expected=f"{epochs} losses, those of linear_train(X, y, {rate:g}, {epochs})",
+        measured=f"{history.size} losses"
+        + ("" if history.shape != explicit.shape else ", not those of that run"),
+    )

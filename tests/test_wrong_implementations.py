@@ -111,6 +111,11 @@ CASES: dict[str, tuple[Run, set[str]]] = {
         Run.judging(f"{IMPLEMENTATIONS}/subset_gradient.py", "claim-2.3", (SECTION[2],)),
         {"claim-2.3"},
     ),
+    # Found by make mutation (docs/mutation.md): other defaults for linear_train.
+    "other_defaults": (
+        Run.judging(f"{IMPLEMENTATIONS}/other_defaults.py", "claim-2.5", (SECTION[2],)),
+        {"claim-2.5"},
+    ),
     "refuses_large_rate": (
         Run.judging(
             f"{IMPLEMENTATIONS}/refuses_large_rate.py", "claim-2.4 or claim-6.4", (SECTION[2], SECTION[6])

@@ -59,6 +59,8 @@ STRUCTURE_CLAIM = {
 }
 #: The claim that the functions leave their arguments as they found them (article, read top to bottom).
 ARGUMENTS_CLAIM = "claim-5.7"
+#: linear_train's default number of epochs in the article's code.
+ARTICLE_DEFAULT_EPOCHS = 10_000
 #: Seconds a call may take before it counts as a hang, unless it asks for more (training).
 DEFAULT_TIMEOUT = 10.0
 #: Seconds for loading: imports of scikit-learn or matplotlib a notebook makes take a few.
@@ -467,11 +469,13 @@ class Implementation:
         hung = self._hung.get(name)
         if hung is not None and workload >= hung[0]:
             raise CallFailed(name, f"{hung[1]}; not called again for as much work")
-        if name == "linear_train" and len(args) >= 4:
+        if name == "linear_train" and len(args) >= 2:
             X = args[0]
             n, d = (*np.shape(X), 1, 1)[:2] if isinstance(X, np.ndarray) else (1, 1)
+            # Called on its defaults, it may train as long as the article's default, 10,000 epochs.
+            epochs = args[3] if len(args) > 3 else ARTICLE_DEFAULT_EPOCHS
             try:
-                limit = self.limits.training(int(args[3]), n, d)  # type: ignore[call-overload]
+                limit = self.limits.training(int(epochs), n, d)  # type: ignore[call-overload]
             except (TypeError, ValueError):
                 limit = self.limits.timeout
         else:
@@ -597,13 +601,16 @@ class Implementation:
         self,
         X: np.ndarray,
         y: np.ndarray,
-        learning_rate: float,
-        epochs: int,
+        learning_rate: float | None,
+        epochs: int | None,
         *,
         report: bool = False,
         start: np.ndarray | None = None,
     ) -> Training:
         """``linear_train(X, y, learning_rate, epochs)``; ``report`` asks for its progress lines.
+
+        ``learning_rate`` and ``epochs`` None: called as ``linear_train(X, y)``, on its defaults
+        (the article's are 0.01 and 10,000).
 
         The article's loop prints every 10,000 epochs unconditionally; ``linreg`` only
         with ``verbose=True``, which is passed when the target's ``linear_train`` takes it.
@@ -615,7 +622,9 @@ class Implementation:
         exception fails the call.
         """
         kwargs = {"verbose": True} if report and self.supports_verbose else {}
-        args = (X, y, learning_rate, epochs)
+        if (learning_rate is None) != (epochs is None):
+            raise ValueError("learning_rate and epochs: give both, or neither for linear_train's defaults")
+        args = (X, y) if learning_rate is None else (X, y, learning_rate, epochs)
         try:
             reply = self.call("linear_train", *args, start=start, **kwargs)
         except ImplementationRaised as error:
