@@ -74,7 +74,7 @@ Feature: The model and its loss (article, section 1)
     the training the article runs: the loss values and the gradient double, so a fixed
     learning rate on the loss without the one half is the article's descent at twice
     that rate, and the largest stable learning rate halves.
-    Builds on: claim-1.2, claim-2.1, claim-2.3, claim-2.5
+    Builds on: claim-1.2, claim-2.1, claim-2.3, claim-2.4, claim-2.5
 
     Scenario: Both losses are lowest at the least-squares parameters
       Given a noisy linear data set of 40 samples and 3 features

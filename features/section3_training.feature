@@ -88,7 +88,7 @@ Feature: Training on the diabetes data (article, section 3)
     each epoch are those of the implementation's own update, read off its gradient
     and held to the run's recorded losses and final parameters.
     Article: "each parameter update moves us closer to the optimal solution" (section 3)
-    Builds on: claim-2.1, claim-2.3, claim-2.5
+    Builds on: claim-2.1, claim-2.3, claim-2.4, claim-2.5
 
     Scenario: At the article's learning rate every epoch brings the parameters closer to the optimum
       Given the article's split of the diabetes data
