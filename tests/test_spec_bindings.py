@@ -190,8 +190,8 @@ def test_the_claims_can_be_ordered_most_basic_first() -> None:
         "claim-2.3",
         "claim-1.3",
         "claim-2.5",
-        "claim-1.4",
         "claim-2.4",
+        "claim-1.4",
     ]
 
 

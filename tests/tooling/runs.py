@@ -7,14 +7,15 @@ Each such run is a :class:`Run`, a list of pytest arguments; its :class:`Outcome
 it printed, its exit status and how many tests it selected.
 
 A test module lists its runs in ``PYTEST_RUNS`` (a dict of :class:`Run`). When the suite
-has been collected, the top-level conftest.py starts them all (:func:`start`), one after
-another with ``pytest.main`` in two background interpreters taking turns (a whole-spec run
-in one of its own), so the imports are paid twice, not once a run. They run at a lower
-priority on the spare core while the suite runs; a test waits for its outcome
-(:func:`outcome`), and the tests that wait run last.
+has been collected, the top-level conftest.py queues them all (:func:`start`); background
+interpreters, one per core, take them from the queue one after another and run each with
+``pytest.main``, so the imports are paid once per interpreter, not once a run, and the
+runs are shared out as they finish. They run at a lower priority while the suite runs; a
+test waits for its outcome (:func:`outcome`), and the tests that wait run last.
 
-The interpreter: ``python -m tooling.runs RUN_JSON ...``; for each run it prints a line
-``==== run <index> exit <status> selected <count>``, then what pytest printed.
+The interpreter: ``python -m tooling.runs --serve`` reads one run's arguments (JSON) per
+line; ``python -m tooling.runs RUN_JSON ...`` runs those given. For each run it prints what
+pytest printed, then a line ``==== run <index> exit <status> selected <count> seconds <s>``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterable
@@ -146,72 +148,111 @@ def _env() -> dict[str, str]:
     return env
 
 
-class _Interpreter:
-    """Runs under way in one background interpreter."""
+class _Server:
+    """One background interpreter that runs what it is given, one run at a time.
 
-    def __init__(self, runs: list[Run]) -> None:
-        self.runs = runs
-        command = [sys.executable, "-m", "tooling.runs", *(json.dumps(run.args) for run in runs)]
+    ``python -m tooling.runs --serve`` reads a run (its arguments as JSON) per line of its
+    standard input and answers each with a separator line and what pytest printed. A thread
+    of the suite's process feeds it the next run from the shared queue as soon as it has
+    answered the last, so that every interpreter keeps busy until the queue is empty.
+    """
+
+    def __init__(self, queue: _Queue) -> None:
+        self.queue = queue
         # At a lower priority: the suite in the foreground comes first.
         self.process = subprocess.Popen(
-            command,
+            [sys.executable, "-m", "tooling.runs", "--serve"],
             cwd=ROOT,
             env=_env(),
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             preexec_fn=lambda: os.nice(10),
         )
-        self._outcomes: dict[Run, Outcome] | None = None
+        threading.Thread(target=self._serve, daemon=True).start()
 
-    def outcomes(self, timeout: float = 600) -> dict[Run, Outcome]:
-        if self._outcomes is None:
-            output, _ = self.process.communicate(timeout=timeout)
-            parts = SEPARATOR.split(output)
-            found = {
-                int(index): Outcome(self.runs[int(index)], int(status), int(selected), text, float(seconds))
-                for index, status, selected, seconds, text in zip(
-                    parts[1::5], parts[2::5], parts[3::5], parts[4::5], parts[5::5], strict=True
-                )
-            }
-            # A run the interpreter never reported (it crashed) shows what it printed last.
-            self._outcomes = {
-                run: found.get(i, Outcome(run, -1, None, output[-3000:])) for i, run in enumerate(self.runs)
-            }
-        return self._outcomes
+    def _serve(self) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        while (run := self.queue.take()) is not None:
+            try:
+                self.process.stdin.write(json.dumps(run.args) + "\n")
+                self.process.stdin.flush()
+            except OSError:
+                self.queue.done(Outcome(run, -1, None, "the background interpreter has gone"))
+                continue
+            lines: list[str] = []
+            for line in self.process.stdout:
+                found = SEPARATOR.match(line)
+                if found:
+                    status, selected, seconds = int(found[2]), int(found[3]), float(found[4])
+                    self.queue.done(Outcome(run, status, selected, "".join(lines), seconds))
+                    break
+                lines.append(line)
+            else:  # it ended (crashed) before answering: what it printed last
+                self.queue.done(Outcome(run, -1, None, "".join(lines)[-3000:]))
+                return
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
 
 
-_started: dict[Run, _Interpreter] = {}
+class _Queue:
+    """The runs not yet taken, in the order started, and the outcomes of those finished."""
+
+    def __init__(self) -> None:
+        self.pending: list[Run] = []
+        self.finished: dict[Run, Outcome] = {}
+        self.known: set[Run] = set()
+        self.condition = threading.Condition()
+
+    def add(self, runs: list[Run]) -> None:
+        with self.condition:
+            new = [run for run in runs if run not in self.known]
+            self.known.update(new)
+            self.pending.extend(new)
+            self.condition.notify_all()
+
+    def take(self) -> Run | None:
+        with self.condition:
+            return self.pending.pop(0) if self.pending else None
+
+    def done(self, outcome: Outcome) -> None:
+        with self.condition:
+            self.finished[outcome.run] = outcome
+            self.condition.notify_all()
+
+    def wait(self, run: Run, timeout: float = 600) -> Outcome:
+        with self.condition:
+            self.condition.wait_for(lambda: run in self.finished, timeout=timeout)
+            return self.finished.get(run) or Outcome(run, -1, None, f"no outcome within {timeout:g} s")
 
 
-#: Interpreters the runs that are not whole-spec runs are dealt to.
-SHARED_INTERPRETERS = 2
+#: Background interpreters serving the queue: one per core, so that once the suite waits for
+#: its runs every core has one; while the suite still runs they share the cores with it.
+SERVERS = max(2, os.cpu_count() or 2)
+_queue = _Queue()
+_servers: list[_Server] = []
 
 
 def start(runs: Iterable[Run]) -> None:
-    """Start the runs not yet under way: each whole-spec run in an interpreter of its own, the
-    others dealt in turn to :data:`SHARED_INTERPRETERS` more, where they run one after another,
-    so their imports are paid once per interpreter.
+    """Queue the runs not yet under way, and start the background interpreters if need be.
 
-    Several interpreters, not one: while the suite keeps one core busy they share the other,
-    and once it waits for them, they have every core.
+    Each interpreter takes the next run as soon as it has finished its last, so the runs are
+    shared out as they finish, not dealt in advance; the imports are paid once per interpreter.
     """
     if os.environ.get(NESTED):
         return
-    new = list(dict.fromkeys(run for run in runs if run not in _started))
-    rest = [run for run in new if not run.whole_spec]
-    groups = [[run] for run in new if run.whole_spec] + [
-        rest[i::SHARED_INTERPRETERS] for i in range(SHARED_INTERPRETERS)
-    ]
-    for group in filter(None, groups):
-        interpreter = _Interpreter(group)
-        _started.update(dict.fromkeys(group, interpreter))
+    _queue.add(list(runs))
+    alive = [server for server in _servers if server.process.poll() is None]
+    while _queue.pending and len(alive) < SERVERS:
+        alive.append(_Server(_queue))
+    _servers[:] = alive
 
 
 def outcome(run: Run) -> Outcome:
     """The outcome of ``run``, starting it if it is not under way, once it is finished."""
     start([run])
-    return _started[run].outcomes()[run]
+    return _queue.wait(run)
 
 
 class _Selected:
@@ -224,10 +265,14 @@ class _Selected:
 
 
 def main(argv: list[str]) -> int:
-    """Run each argument list with pytest.main, one after the other, and print what each said."""
+    """Run each argument list with pytest.main, one after the other, and print what each said.
+
+    With ``--serve``, the argument lists come one per line of standard input instead.
+    """
     import pytest
 
-    for index, text in enumerate(argv):
+    runs = (line for line in sys.stdin if line.strip()) if argv == ["--serve"] else iter(argv)
+    for index, text in enumerate(runs):
         selected, out = _Selected(), io.StringIO()
         began = time.monotonic()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -237,8 +282,11 @@ def main(argv: list[str]) -> int:
                 traceback.print_exc(file=out)
                 status = -1
         count = -1 if selected.count is None else selected.count
-        print(f"==== run {index} exit {int(status)} selected {count} seconds {time.monotonic() - began:.1f}")
-        print(out.getvalue(), flush=True)
+        print(out.getvalue())
+        print(
+            f"==== run {index} exit {int(status)} selected {count} seconds {time.monotonic() - began:.1f}",
+            flush=True,
+        )
     return 0
 
 
