@@ -306,12 +306,13 @@ class Limits:
 
 
 def _workload(function: str, args: tuple) -> float:
-    """How much a call asks, to compare with one that hung: epochs x rows x columns for training."""
+    """How much a call asks, to compare with one that hung: epochs x rows x columns for training
+    (the article's default epochs when the call leaves them out)."""
     shapes = [np.shape(a) for a in args if isinstance(a, np.ndarray)]
     size = float(np.prod(shapes[0])) if shapes else 1.0
-    if function == "linear_train" and len(args) > 3:
+    if function == "linear_train":
         try:
-            return size * max(float(args[3]), 1.0)
+            return size * max(float(args[3]) if len(args) > 3 else ARTICLE_DEFAULT_EPOCHS, 1.0)
         except (TypeError, ValueError):
             return size
     return size
