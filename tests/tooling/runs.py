@@ -20,6 +20,7 @@ pytest printed, then a line ``==== run <index> exit <status> selected <count> se
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
@@ -191,9 +192,16 @@ class _Server:
                 lines.append(line)
             else:  # it ended (crashed) before answering: what it printed last
                 self.queue.done(Outcome(run, -1, None, "".join(lines)[-3000:]))
-                return
-        with contextlib.suppress(OSError):
-            self.process.stdin.close()
+                break
+        self.stop()
+
+    def stop(self) -> None:
+        """End the interpreter (its standard input closed, it finishes) and close its pipes."""
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
 
 
 class _Queue:
@@ -203,6 +211,7 @@ class _Queue:
         self.pending: list[Run] = []
         self.finished: dict[Run, Outcome] = {}
         self.known: set[Run] = set()
+        self.closed = False
         self.condition = threading.Condition()
 
     def add(self, runs: list[Run]) -> None:
@@ -213,8 +222,15 @@ class _Queue:
             self.condition.notify_all()
 
     def take(self) -> Run | None:
+        """The next run, waiting for one to be queued; None once the queue is closed."""
         with self.condition:
+            self.condition.wait_for(lambda: self.pending or self.closed)
             return self.pending.pop(0) if self.pending else None
+
+    def close(self) -> None:
+        with self.condition:
+            self.closed = True
+            self.condition.notify_all()
 
     def done(self, outcome: Outcome) -> None:
         with self.condition:
@@ -243,10 +259,10 @@ def start(runs: Iterable[Run]) -> None:
     if os.environ.get(NESTED):
         return
     _queue.add(list(runs))
-    alive = [server for server in _servers if server.process.poll() is None]
-    while _queue.pending and len(alive) < SERVERS:
-        alive.append(_Server(_queue))
-    _servers[:] = alive
+    while _queue.pending and len(_servers) < SERVERS:
+        if not _servers:
+            atexit.register(_queue.close)
+        _servers.append(_Server(_queue))
 
 
 def outcome(run: Run) -> Outcome:
