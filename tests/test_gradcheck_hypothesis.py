@@ -99,7 +99,9 @@ def cube(x):
 def cube_grad_off(x):
     return 2 * x ** 2
 
-test_my_cube = settings(max_examples=5, database=None, deadline=None)(gradient_property(cube, cube_grad_off, arrays(2)))
+test_my_cube = settings(max_examples=5, database=None, deadline=None)(
+    gradient_property(cube, cube_grad_off, arrays(2))
+)
 """
 
 
@@ -116,7 +118,7 @@ def test_a_failing_property_points_at_the_users_test_and_hides_the_checker(tmp_p
         env={**os.environ, "PYTHONPATH": str(Path(linreg.__file__).parents[1])},
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "test_users.py:12: GradcheckError" in run.stdout
+    assert "test_users.py:13: GradcheckError" in run.stdout
     assert "test_my_cube = settings(" in run.stdout
     assert "???" not in run.stdout
     assert "FAILED test_users.py::test_my_cube" in run.stdout
