@@ -308,7 +308,11 @@ class Differencer:
             f_down = self._evaluate(down, lambda: f"{self.tree.label(j)} - {h:.3g}")
             if f_up is None or f_down is None:
                 return None
-            noise = self._rounding(eps, f_up, f_down) / actual
+            # f's rounding is read off its values, but a value can be small because larger
+            # terms cancel (x1^3 + x2^3 = 0), each rounded at its own size: f then rounds at
+            # least as a term of about |x_j| times its slope does, an ulp of x_j's share of f.
+            share = _ROUNDING_ULPS * eps * abs(float(self.x0[j])) * np.abs(f_up - f_down) / (2 * actual)
+            noise = np.maximum(self._rounding(eps, f_up, f_down), share) / actual
             # The bend: forward minus backward difference, h f'' for a smooth f (it halves with
             # h), the jump in slope for a kink between x - h and x + h (it stays).
             bend = (f_up + f_down - 2 * self.center) / actual
