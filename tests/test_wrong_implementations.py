@@ -111,6 +111,11 @@ CASES: dict[str, tuple[Run, set[str]]] = {
         Run.judging(f"{IMPLEMENTATIONS}/subset_gradient.py", "claim-2.3", (SECTION[2],)),
         {"claim-2.3"},
     ),
+    # Two independent mistakes: both claims are root causes (test below).
+    "two_mistakes": (
+        Run.judging(f"{IMPLEMENTATIONS}/two_mistakes.py", "claim-1.2 or claim-2.5", (SECTION[1], SECTION[2])),
+        {"claim-1.2", "claim-2.5"},
+    ),
     # Found by make mutation (docs/mutation.md): other defaults for linear_train.
     "other_defaults": (
         Run.judging(f"{IMPLEMENTATIONS}/other_defaults.py", "claim-2.5", (SECTION[2],)),
@@ -197,6 +202,12 @@ def test_its_own_claim_comes_first_among_the_root_causes(judged: dict[str, Outco
     closing = next(i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith("root causes: "))
     assert closing >= len(lines) - 2, lines[-3:]  # the summary's last line, before pytest's count
     assert judged[name].root_causes[:1] == [OWN_CLAIM[name]], f"{name}: {lines[closing]}"
+
+
+def test_two_independent_mistakes_are_two_root_causes_most_basic_first(judged: dict[str, Outcome]) -> None:
+    assert judged["two_mistakes"].root_causes == ["claim-1.2", "claim-2.5"], judged["two_mistakes"].output[
+        -600:
+    ]
 
 
 def test_the_readme_and_the_reviewing_guide_show_a_root_cause_summary_this_run_prints(
