@@ -1,7 +1,12 @@
 """The spec's own tooling, kept apart from the step modules.
 
 * :mod:`tooling.implementation`: the implementation under test (``pytest --impl=TARGET``),
-  checked for the article's five functions and wrapped so steps call it one way;
+  loaded in a worker, probed for the article's structure at load, and called the one way
+  the article calls it, every result checked for that structure before a step sees it;
+* :mod:`tooling.worker`: the worker process the implementation runs in (bounded calls,
+  captured prints, arguments compared after each call), and the judge's end of its pipe;
+* :mod:`tooling.codec`: values across that pipe, as JSON and raw buffers, never pickle;
+* :mod:`tooling.loader`: loads a module, a script or a notebook in the worker, its demo left out;
 * :mod:`tooling.update`: the implementation's own gradient-descent update, read off its
   gradient and held to its own training runs, for runs too long to loop;
 * :mod:`tooling.model`: one parsed model of the feature files (claims, rules, scenarios,
