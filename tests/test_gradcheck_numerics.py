@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from strategies import Problem, gradient_in_theta, loss_in_theta, problems
@@ -57,6 +57,9 @@ def test_the_error_estimate_bounds_the_true_error_of_the_numeric_gradient(case) 
 
 @settings(max_examples=30)
 @given(sine_problems)
+# Found by Hypothesis: its derivative 2 a cos(a x) + x is 0.0092, a difference of terms near 1.5,
+# so a float32 complex step rounds at their size, not at the derivative's.
+@example((np.array([2.9375]), np.array([2.0]), np.array([1.51592548])))
 def test_a_float32_function_with_its_float32_gradient_passes(case) -> None:
     a, c, x = case
     f, grad, _ = sines(a, c)

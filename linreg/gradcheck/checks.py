@@ -269,7 +269,7 @@ def _complex_columns(
     if n == 1:
         h = t * abs(float(u[0]))
         value = probe / u[0]
-        error = complex_error(value, eps, h, np.abs(differencer.center) / differencer.scale[0])
+        error = differencer.complex_coordinate_error(value, h, 0)
         estimates = [Estimate(value, error, np.full_like(value, h), np.ones_like(value, bool))]
     else:
         estimates = [differencer.complex_coordinate(j) for j in range(n)]
