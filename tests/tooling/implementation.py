@@ -34,7 +34,7 @@ import sklearn.metrics
 
 from linreg.experiment import ArticleRun, Fit, Split
 from tooling import codec
-from tooling.failures import FollowsFrom
+from tooling.failures import FollowsFrom, short
 from tooling.loader import kind_of
 from tooling.worker import DEFAULT_MEMORY_MB, CallTimeout, ChannelClosed, Worker
 
@@ -105,7 +105,7 @@ class ImplementationRaised(CallFailed):
         self.message = str(raised.get("message", ""))
         self.carried = carried
         text = f"{self.type_name}: {self.message}" if self.message else self.type_name
-        super().__init__(function, f"{function} raised {_clip(text)}")
+        super().__init__(function, f"{function} raised {short(text, 200)}")
 
     def is_a(self, *names: str) -> bool:
         """Whether the exception is (a subclass of) one of the named classes."""
@@ -131,11 +131,6 @@ class Defect:
     claim: str
     function: str
     text: str
-
-
-def _clip(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def what(value: object) -> str:
@@ -243,7 +238,6 @@ class Reply:
     kwargs: dict
     printed: list[str]
     starts: list
-    elapsed: float
 
 
 def _same(before: object, after: object) -> bool:
@@ -405,7 +399,7 @@ class Implementation:
             worker.close()
             raise ImplementationError(
                 f"--impl {target}: the worker loading it {worker.ended()}"
-                + (f" ({_clip(words)})" if words else "")
+                + (f" ({short(words)})" if words else "")
             ) from None
         except codec.DecodeError as error:
             worker.close()
@@ -501,7 +495,7 @@ class Implementation:
             raise CallFailed(
                 name,
                 f"the implementation {self.worker.ended()} during {name}"
-                + (f" ({_clip(words, 120)})" if words else ""),
+                + (f" ({short(words, 120)})" if words else ""),
             ) from None
         except codec.DecodeError as error:
             raise CallFailed(name, f"the worker's reply to {name} could not be read ({error})") from None
@@ -533,7 +527,6 @@ class Implementation:
             dict(out.get("kwargs", {})),
             [str(line) for line in out.get("printed", [])],
             list(out.get("starts", [])),
-            float(header.get("elapsed", 0.0)),
         )
 
     def _reload(self, name: str) -> None:

@@ -257,7 +257,6 @@ def _call(module: Any, header: dict[str, Any], values: dict[str, Any]) -> tuple[
     before = set(threading.enumerate())
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = printed, errors
-    began = time.perf_counter()
     try:
         with (
             _patched_initialize(function, values.get("start"), starts)
@@ -274,7 +273,6 @@ def _call(module: Any, header: dict[str, Any], values: dict[str, Any]) -> tuple[
         reply["raised"], out["carried"] = _exception(error)
     finally:
         sys.stdout, sys.stderr = saved
-    reply["elapsed"] = time.perf_counter() - began
     reply["dropped"] = printed.dropped
     # Threads it started and left running (a plain computation leaves none).
     reply["threads"] = [
