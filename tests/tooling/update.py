@@ -501,8 +501,20 @@ class Update:
     @classmethod
     def of_article_run(cls, impl: Implementation, split: Split, run: ArticleRun) -> Update:
         """The update on the training rows, held to the session's 200,000-epoch run from where it
-        started (:func:`run_start`), every epoch; made once per run, and its refusal kept alike."""
-        return _article_update(impl, split, run)
+        started (:func:`run_start`), every epoch.
+
+        The plugin's session fixture ``diabetes_update`` makes it once; a refusal (its loop
+        disagrees, or the run's start is unknown) is kept by pytest alike, so every scenario that
+        needs the update fails the same way without checking it again.
+        """
+        start = run_start(impl, split, run)
+        label = "its own start (all zeros)" if not np.any(start) else "its own start"
+        update = cls.of(impl, split.X_train, split.y_train, start, label)
+        final = theta_of(run.gradient_descent.params["w"], run.gradient_descent.params["b"])
+        update.check_run(
+            run.learning_rate, Training(run.loss_history, params_of(final), None, [], start=start), label
+        )
+        return update
 
     # ------------------------------------------------------------------ the long runs
     def descend(self, learning_rate: float, epochs: int, start: np.ndarray | None = None) -> np.ndarray:
@@ -550,33 +562,3 @@ def run_start(impl: Implementation, split: Split, run: ArticleRun) -> np.ndarray
             "200,000-epoch run did not record where it started",
         )
     return _flat(first.start)
-
-
-#: The last update made: (impl, run, the Update or the error that refused it). One entry, held by
-#: identity: the step modules share it, and a later session (another --impl in one interpreter)
-#: replaces it.
-_LAST: list[tuple[Implementation, ArticleRun, Update | BaseException]] = []
-
-
-def _article_update(impl: Implementation, split: Split, run: ArticleRun) -> Update:
-    """The implementation's update on the training rows, held to its 200,000-epoch run, once per session.
-
-    A refusal (its loop disagrees, or the run's start is unknown) is kept too, so that every
-    scenario that needs the update fails the same way without checking it again.
-    """
-    if not (_LAST and _LAST[0][0] is impl and _LAST[0][1] is run):
-        try:
-            start = run_start(impl, split, run)
-            label = "its own start (all zeros)" if not np.any(start) else "its own start"
-            update = Update.of(impl, split.X_train, split.y_train, start, label)
-            final = theta_of(run.gradient_descent.params["w"], run.gradient_descent.params["b"])
-            training = Training(run.loss_history, params_of(final), None, [], start=start)
-            update.check_run(run.learning_rate, training, label)
-            outcome: Update | BaseException = update
-        except AssertionError as error:
-            outcome = error
-        _LAST[:] = [(impl, run, outcome)]
-    outcome = _LAST[0][2]
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return outcome
